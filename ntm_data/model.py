@@ -1,0 +1,165 @@
+"""Core value types shared by every layer: statuses, issues, the read error and the Dataset."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from functools import cached_property
+from typing import Any, Mapping
+
+import pandas as pd
+
+from ntm_data import i18n
+
+
+class Status(StrEnum):
+    """A criterion's or sub-indicator's status. `unknown` is never silently `not_met`."""
+
+    MET = "met"
+    NOT_MET = "not_met"
+    UNKNOWN = "unknown"
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem found in a workbook, pointing at the cell to fix.
+
+    `code` is a key under `issue.` in the locale catalogues; `params` fill its placeholders.
+    """
+
+    severity: Severity
+    code: str
+    sheet: str | None = None
+    cell: str | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def message(self, lang: str = "vi") -> str:
+        return i18n.t(f"issue.{self.code}", lang, **dict(self.params))
+
+    def as_dict(self, lang: str = "vi") -> dict[str, Any]:
+        return {
+            "severity": str(self.severity),
+            "sheet": self.sheet,
+            "cell": self.cell,
+            "code": self.code,
+            "message": self.message(lang),
+        }
+
+
+class ReadError(Exception):
+    """The file cannot be used at all (not a workbook, empty, encrypted, no table). Carries one issue."""
+
+    def __init__(self, issue: Issue):
+        super().__init__(issue.message("en"))
+        self.issue = issue
+
+    def message(self, lang: str = "vi") -> str:
+        return self.issue.message(lang)
+
+
+@dataclass(frozen=True)
+class Period:
+    """The period a status sheet reports on: a year, or a year and month."""
+
+    year: int
+    month: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.month:02d}" if self.month else str(self.year)
+
+    @classmethod
+    def parse(cls, text: str) -> "Period":
+        """'2024' or '2024-06' -> Period; raises ValueError otherwise."""
+        parts = str(text).strip().split("-")
+        if len(parts) == 1:
+            return cls(int(parts[0]))
+        if len(parts) == 2:
+            month = int(parts[1])
+            if not 1 <= month <= 12:
+                raise ValueError(text)
+            return cls(int(parts[0]), month)
+        raise ValueError(text)
+
+    @property
+    def sort_key(self) -> tuple[int, int]:
+        return (self.year, self.month or 12)
+
+
+COMMUNE_COLUMNS = [
+    "name", "code", "district", "region", "profile", "population", "households",
+    "target_year", "recognized_year", "sheet", "row",
+]
+CRITERIA_COLUMNS = ["commune_id", "criterion", "status", "source", "sheet", "cell"]
+INDICATOR_COLUMNS = ["commune_id", "indicator", "criterion", "value", "status", "threshold", "sheet", "cell"]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One status sheet read and evaluated against one criteria set. Treat every frame as read-only.
+
+    communes:   index `commune_id` (str, stable key); columns COMMUNE_COLUMNS. `name` is NFC without the
+                "Xã/Phường/Thị trấn" prefix; `region` is a region or commune-group key of the criteria
+                set ("tdmnpb", "nhom1", ...) or None; `profile` is the threshold profile key (usually the
+                region; special communes use another); population/households float or NaN;
+                target_year/recognized_year nullable Int64; `sheet`/`row` where the commune was read.
+    criteria:   long, one row per commune x criterion of the set; columns CRITERIA_COLUMNS.
+                `criterion` is the criterion number as str ("1".."19"); `status` a Status value;
+                `source` is "sheet" (the sheet's own mark), "derived" (from sub-indicator values)
+                or "none" (unknown); sheet/cell where the mark was read, or None.
+    indicators: long, one row per commune x sub-indicator value read; columns INDICATOR_COLUMNS.
+                `value` float (per-cents are 0-100; yes/no is 1.0/0.0), NaN when unreadable;
+                `status` a Status value against `threshold` (float or NaN when no threshold is known).
+    """
+
+    criteria_set: Any  # ntm_data.catalogue.CriteriaSet (Any avoids an import cycle)
+    communes: pd.DataFrame
+    criteria: pd.DataFrame
+    indicators: pd.DataFrame
+    issues: tuple[Issue, ...] = ()
+    source_name: str = ""
+    layout: str = ""  # "summary" | "values" | "per_commune" | "long"
+    period: Period | None = None
+    title: str | None = None
+    detected_criteria_set: str | None = None
+
+    @cached_property
+    def status_matrix(self) -> pd.DataFrame:
+        """Wide view: index commune_id (communes order), columns criterion numbers (catalogue order),
+        values Status strings."""
+        order = [c.number for c in self.criteria_set.criteria]
+        wide = self.criteria.pivot(index="commune_id", columns="criterion", values="status")
+        wide = wide.reindex(index=self.communes.index, columns=order).fillna(Status.UNKNOWN.value)
+        wide.columns.name = None
+        return wide
+
+    @cached_property
+    def criteria_met(self) -> pd.Series:
+        """Series indexed by commune_id: number of criteria met."""
+        return (self.status_matrix == Status.MET.value).sum(axis=1).astype(int)
+
+    @cached_property
+    def at_standard(self) -> pd.Series:
+        """Series indexed by commune_id: True when every criterion of the set is met."""
+        return self.criteria_met == len(self.criteria_set.criteria)
+
+    @property
+    def errors(self) -> tuple[Issue, ...]:
+        return tuple(i for i in self.issues if i.severity == Severity.ERROR)
+
+    @property
+    def warnings(self) -> tuple[Issue, ...]:
+        return tuple(i for i in self.issues if i.severity == Severity.WARNING)
+
+    def subset(self, commune_ids: pd.Index | list[str]) -> "Dataset":
+        """The same dataset restricted to some communes (filters by district, region, ...)."""
+        ids = pd.Index(commune_ids)
+        return replace(
+            self,
+            communes=self.communes.loc[self.communes.index.intersection(ids, sort=False)],
+            criteria=self.criteria[self.criteria["commune_id"].isin(ids)],
+            indicators=self.indicators[self.indicators["commune_id"].isin(ids)],
+        )
