@@ -12,6 +12,10 @@ from ntm_data.model import ReadError
 # One module per command family; each defines register(subparsers) and sets `func` on its parser.
 COMMAND_MODULES = [
     "ntm_data.commands.summarize",
+    "ntm_data.commands.snapshots",
+    "ntm_data.commands.compare",
+    "ntm_data.commands.access",
+    "ntm_data.commands.outputs",
 ]
 
 EXIT_OK = 0

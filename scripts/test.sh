@@ -17,9 +17,10 @@ fi
 if [ -z "${NTM_TEST_PG_URL:-}" ] && [ -f scripts/start_postgres.sh ]; then
   if pg_env="$(bash scripts/start_postgres.sh)"; then
     eval "$pg_env"
+    trap 'bash scripts/start_postgres.sh --stop >/dev/null 2>&1 || true' EXIT
   else
     echo "!! WARNING: could not start PostgreSQL; PostgreSQL tests will be SKIPPED" >&2
   fi
 fi
 
-exec "$VENV/bin/python" -m pytest "$@"
+"$VENV/bin/python" -m pytest "$@"

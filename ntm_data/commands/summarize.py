@@ -1,0 +1,126 @@
+"""`python -m ntm_data summarize FILE`: each commune's criteria statuses as JSON or a readable table."""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+from typing import Any
+
+import pandas as pd
+
+from ntm_data.dataset import load_dataset
+from ntm_data.i18n import t
+from ntm_data.model import Dataset
+
+_SYMBOL = {"met": "●", "not_met": "○", "unknown": "?"}
+
+
+def register(subparsers: Any) -> None:
+    lang = _lang_from_argv()
+    parser = subparsers.add_parser("summarize", help=t("cli.summarize.help", lang),
+                                   description=t("cli.summarize.help", lang))
+    parser.add_argument("file", help=t("cli.summarize.file", lang))
+    parser.add_argument("--criteria-set", dest="criteria_set", default=None, help=t("cli.summarize.criteria_set", lang))
+    parser.add_argument("--year", type=int, default=None, help=t("cli.summarize.year", lang))
+    parser.add_argument("--format", choices=["json", "text"], default="json", help=t("cli.summarize.format", lang))
+    parser.set_defaults(func=run)
+
+
+def _lang_from_argv() -> str:
+    argv = sys.argv[1:]
+    if "--lang" in argv and argv.index("--lang") + 1 < len(argv):
+        return argv[argv.index("--lang") + 1]
+    return os.environ.get("NTM_LANG", "vi")
+
+
+def run(args: argparse.Namespace) -> int:
+    dataset = load_dataset(args.file, criteria_set=args.criteria_set, year=args.year)
+    lang = getattr(args, "lang", "vi")
+    if args.format == "text":
+        sys.stdout.write(summary_text(dataset, lang))
+    else:
+        json.dump(summary(dataset, lang), sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    return 0
+
+
+def _clean(value: Any) -> Any:
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    return value
+
+
+def summary(dataset: Dataset, lang: str = "vi") -> dict[str, Any]:
+    """The summarize JSON contract: criteria_set, criteria_total, communes[...], issues[...]."""
+    numbers = [c.number for c in dataset.criteria_set.criteria]
+    matrix = dataset.status_matrix
+    met = dataset.criteria_met
+    values = dataset.indicators.dropna(subset=["value"])
+    by_commune = {cid: dict(zip(g["indicator"], g["value"].round(6), strict=True))
+                  for cid, g in values.groupby("commune_id", sort=False)}
+    communes = []
+    for cid, row in dataset.communes.iterrows():
+        statuses = matrix.loc[cid]
+        communes.append({
+            "name": row["name"],
+            "district": _clean(row["district"]),
+            "code": _clean(row["code"]),
+            "criteria": {n: str(statuses[n]) for n in numbers},
+            "criteria_met": int(met[cid]),
+            "indicators": {k: float(v) for k, v in by_commune.get(cid, {}).items()},
+            "target_year": _clean(row["target_year"]),
+            "recognized_year": _clean(row["recognized_year"]),
+        })
+    return {
+        "criteria_set": dataset.criteria_set.id,
+        "criteria_total": len(numbers),
+        "period": str(dataset.period) if dataset.period else None,
+        "layout": dataset.layout,
+        "communes": communes,
+        "issues": [
+            {"severity": str(i.severity), "sheet": i.sheet, "cell": i.cell, "message": i.message(lang)}
+            for i in dataset.issues
+        ],
+    }
+
+
+def summary_text(dataset: Dataset, lang: str = "vi") -> str:
+    """A fixed-width table: one line per commune, one symbol per criterion, then the issues."""
+    numbers = [c.number for c in dataset.criteria_set.criteria]
+    matrix = dataset.status_matrix
+    met = dataset.criteria_met
+    names = dataset.communes["name"].astype(str)
+    width = max([len(t("cli.summarize.col_commune", lang))] + [len(n) for n in names]) + 1
+    has_district = dataset.communes["district"].notna().any()
+    dwidth = max([len(t("cli.summarize.col_district", lang))] + [len(str(d)) for d in dataset.communes["district"].dropna()]) + 1
+    lines = [t("cli.summarize.header", lang, source=dataset.source_name or "-", communes=len(names),
+               criteria_set=dataset.criteria_set.id, total=len(numbers),
+               period=str(dataset.period) if dataset.period else t("cli.summarize.no_period", lang)), ""]
+    head = t("cli.summarize.col_commune", lang).ljust(width)
+    if has_district:
+        head += t("cli.summarize.col_district", lang).ljust(dwidth)
+    head += " ".join(n.rjust(2) for n in numbers)
+    head += f"  {t('cli.summarize.col_met', lang):>5}  {t('cli.summarize.col_target', lang)}"
+    lines.append(head)
+    for cid, row in dataset.communes.iterrows():
+        line = str(row["name"]).ljust(width)
+        if has_district:
+            line += str(row["district"] or "").ljust(dwidth)
+        line += " ".join(_SYMBOL[str(s)].rjust(2) for s in matrix.loc[cid])
+        target = row["target_year"]
+        line += f"  {int(met[cid]):>2}/{len(numbers):<2}  {'' if pd.isna(target) else int(target)}"
+        lines.append(line)
+    lines += ["", t("cli.summarize.legend", lang)]
+    if dataset.issues:
+        lines += ["", t("cli.summarize.issues", lang, count=len(dataset.issues))]
+        for issue in dataset.issues:
+            where = "!".join(p for p in (issue.sheet, issue.cell) if p)
+            lines.append(f"- [{issue.severity}] {where}: {issue.message(lang)}" if where
+                         else f"- [{issue.severity}] {issue.message(lang)}")
+    return "\n".join(lines) + "\n"

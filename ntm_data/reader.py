@@ -1,0 +1,218 @@
+"""Table detection over all sheets of a workbook: pick the tables, read them, merge them into one read."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pandas as pd
+
+from ntm_data.layouts.common import (
+    MARK_COLUMNS,
+    RAW_COMMUNE_COLUMNS,
+    VALUE_COLUMNS,
+    TableRead,
+    empty_frame,
+    error,
+    warn,
+)
+from ntm_data.layouts.form import find_form, read_form
+from ntm_data.layouts.rows import find_row_tables, read_row_table
+from ntm_data.model import Issue
+from ntm_data.tcvn3 import column_is_tcvn3, decode_tcvn3
+from ntm_data.text import fold, nfc
+from ntm_data.workbook import SheetGrid
+
+TITLE_ROWS = 15  # rows above a table that hold the title block
+_TITLE_WORDS = ("bao cao", "ket qua", "tong hop", "bieu", "danh sach", "bang", "tinh hinh", "thuc trang", "thong ke")
+_NOT_TITLE = ("cong hoa xa hoi", "doc lap - tu do", "doc lap – tu do", "doc lap-tu do")
+
+
+@dataclass
+class WorkbookRead:
+    """Everything read from a workbook before evaluation: frames as in layouts.common.TableRead,
+    communes in reading order (ids unique), the layout and sheet of the main table, its title."""
+
+    communes: pd.DataFrame
+    marks: pd.DataFrame
+    values: pd.DataFrame
+    issues: list[Issue] = field(default_factory=list)
+    layout: str = ""
+    sheet: str = ""
+    title: str | None = None
+    title_block: str = ""
+    context_text: str = ""
+
+
+def context_text(grids: tuple[SheetGrid, ...]) -> str:
+    """The text of every sheet's title block and notes (top and bottom rows), for detecting the
+    criteria set and the period."""
+    parts: list[str] = []
+    for grid in grids:
+        for rows in (grid.rows[:TITLE_ROWS], grid.rows[-TITLE_ROWS:] if grid.height > TITLE_ROWS else []):
+            for row in rows:
+                seen: set[str] = set()
+                for v in row:
+                    if isinstance(v, str) and v.strip() and v not in seen:
+                        seen.add(v)
+                        parts.append(nfc(v))
+    return "\n".join(parts)
+
+
+def sheet_title(grid: SheetGrid, before_row: int) -> str | None:
+    """The report title above a table: the first title-like line of the title block."""
+    for row in grid.rows[: min(before_row, TITLE_ROWS)]:
+        for v in row:
+            if isinstance(v, str) and v.strip():
+                folded = fold(v)
+                if folded.startswith(_NOT_TITLE):
+                    continue
+                if any(w in folded for w in _TITLE_WORDS):
+                    return nfc(v)
+    return None
+
+
+def read_tables(grids: tuple[SheetGrid, ...], criteria_set: Any) -> WorkbookRead | None:
+    """Find and read the status tables of a workbook; None when no sheet has a recognisable table.
+
+    The best-scoring table is the main one. Other sheets' tables either add communes (no commune in
+    common: a workbook split by district) or add marks/values to communes already read (a summary
+    sheet plus a sheet of sub-indicator values)."""
+    grids, legacy_issues = _decode_legacy_sheets(grids)
+    reads: list[TableRead] = []
+    for grid in grids:
+        candidates = [read_row_table(t, criteria_set) for t in find_row_tables(grid, criteria_set)]
+        form = find_form(grid)
+        if form is not None:
+            candidates.append(read_form(form, criteria_set))
+        candidates = [c for c in candidates if len(c.communes) and (len(c.marks) or len(c.values))]
+        if candidates:
+            reads.append(max(candidates, key=lambda c: c.score))
+    if not reads:
+        return None
+    # A hidden sheet is often a stale copy or a lookup list: use it only when no visible sheet has a table.
+    visible = {g.name for g in grids if g.visible}
+    if any(r.sheet in visible for r in reads):
+        reads = [r for r in reads if r.sheet in visible]
+    reads.sort(key=lambda r: (-r.score))
+    main = reads[0]
+    communes, marks, values = main.communes, main.marks, main.values
+    issues = legacy_issues + list(main.issues)
+    communes, dup_issues = _dedupe(communes)
+    issues += dup_issues
+    for extra in reads[1:]:
+        issues += extra.issues
+        known = set(communes["commune_id"])
+        extra, name_issues = _match_by_name(extra, communes)
+        issues += name_issues
+        extra_ids = set(extra.communes["commune_id"])
+        if not known & extra_ids:
+            communes = pd.concat([communes, extra.communes], ignore_index=True)
+            communes, dup_issues = _dedupe(communes)
+            issues += dup_issues
+            marks = pd.concat([marks, extra.marks], ignore_index=True)
+            values = pd.concat([values, extra.values], ignore_index=True)
+            continue
+        for cid, cell in zip(extra.communes["commune_id"], extra.communes["name_cell"], strict=True):
+            if cid not in known:
+                name = extra.communes.loc[extra.communes["commune_id"] == cid, "name"].iloc[0]
+                issues.append(warn("commune_not_in_main_table", extra.sheet, cell, name=name, main_sheet=main.sheet))
+        marks = pd.concat([marks, extra.marks[extra.marks["commune_id"].isin(known)]], ignore_index=True)
+        values = pd.concat([values, extra.values[extra.values["commune_id"].isin(known)]], ignore_index=True)
+    marks = marks.drop_duplicates(["commune_id", "criterion"], keep="first") if len(marks) else empty_frame(MARK_COLUMNS)
+    values = values.drop_duplicates(["commune_id", "indicator"], keep="first") if len(values) else empty_frame(VALUE_COLUMNS)
+    grid = next(g for g in grids if g.name == main.sheet)
+    first_row = int(main.communes["row"].min()) if len(main.communes) else grid.height
+    return WorkbookRead(
+        communes=communes[RAW_COMMUNE_COLUMNS].reset_index(drop=True),
+        marks=marks[MARK_COLUMNS].reset_index(drop=True),
+        values=values[VALUE_COLUMNS].reset_index(drop=True),
+        issues=issues,
+        layout=main.layout,
+        sheet=main.sheet,
+        title=sheet_title(grid, first_row),
+        title_block="\n".join(nfc(v) for row in grid.rows[: min(first_row, TITLE_ROWS)] for v in row
+                               if isinstance(v, str) and v.strip()),
+        context_text=context_text(grids),
+    )
+
+
+TCVN3_SAMPLE = 300  # texts looked at to decide that a whole sheet is typed in the .VnTime font
+
+
+def _decode_legacy_sheets(grids: tuple[SheetGrid, ...]) -> tuple[tuple[SheetGrid, ...], list[Issue]]:
+    """Sheets typed entirely in the pre-Unicode TCVN3 (.VnTime) font ("Tªn x·" for "Tên xã") are read
+    through the TCVN3 chart, with one warning per sheet. A sheet counts as TCVN3 when its first texts
+    (title, headers, first rows) hold TCVN3 words and no letter that only Unicode has."""
+    out: list[SheetGrid] = []
+    issues: list[Issue] = []
+    for grid in grids:
+        sample = []
+        for row in grid.rows:
+            sample += [v for v in row if isinstance(v, str) and v.strip()]
+            if len(sample) >= TCVN3_SAMPLE:
+                break
+        if not column_is_tcvn3(sample):
+            out.append(grid)
+            continue
+        rows = [[decode_tcvn3(v) if isinstance(v, str) else v for v in row] for row in grid.rows]
+        out.append(replace(grid, rows=rows))
+        issues.append(warn("tcvn3_sheet", grid.name, None))
+    return tuple(out), issues
+
+
+def _match_by_name(extra: TableRead, communes: pd.DataFrame) -> tuple[TableRead, list[Issue]]:
+    """Give another sheet's communes the ids of the main table when only their names agree (the main
+    table keys communes by code, a values sheet or a form only names them). An exact name (NFC, any
+    case) first; else a name typed without accents when it folds to exactly one commune. One that folds
+    to several (Son Ha: Sơn Hà or Sơn Hạ?) is never guessed: an issue names the candidates, the row is
+    dropped."""
+    names = communes["name"].astype(object)
+    exact = names.map(str.casefold)
+    unique = exact[~exact.duplicated(keep=False)]
+    by_name = dict(zip(unique, communes.loc[unique.index, "commune_id"], strict=True))
+    by_fold: dict[str, list[tuple[str, str]]] = {}
+    for cid, name in zip(communes["commune_id"], names, strict=True):
+        by_fold.setdefault(fold(name), []).append((cid, name))
+    known = set(communes["commune_id"])
+    remap: dict[str, str] = {}
+    dropped: set[str] = set()
+    issues: list[Issue] = []
+    for cid, name, cell in zip(extra.communes["commune_id"], extra.communes["name"], extra.communes["name_cell"],
+                               strict=True):
+        if cid in known:
+            continue
+        if name.casefold() in by_name:
+            remap[cid] = by_name[name.casefold()]
+            continue
+        candidates = by_fold.get(fold(name), [])
+        if len(candidates) == 1:
+            remap[cid] = candidates[0][0]
+        elif len(candidates) > 1:
+            dropped.add(cid)
+            issues.append(warn("ambiguous_commune", extra.sheet, cell, name=name,
+                               candidates=", ".join(f"“{n}”" for _, n in candidates)))
+    if not remap and not dropped:
+        return extra, issues
+
+    def renamed(frame: pd.DataFrame) -> pd.DataFrame:
+        frame = frame[~frame["commune_id"].isin(dropped)]
+        return frame.assign(commune_id=frame["commune_id"].map(lambda c: remap.get(c, c)))
+
+    return replace(extra, communes=renamed(extra.communes), marks=renamed(extra.marks),
+                   values=renamed(extra.values)), issues
+
+
+def _dedupe(communes: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]]:
+    """Keep the first row of a commune read twice (its marks come first too, so drop_duplicates on
+    marks keeps them); an error names both rows."""
+    dup = communes["commune_id"].duplicated(keep="first")
+    issues: list[Issue] = []
+    if dup.any():
+        first = communes[~dup].set_index("commune_id")
+        for _, row in communes[dup].iterrows():
+            earlier = first.loc[row["commune_id"]]
+            issues.append(error(
+                "duplicate_commune", row["sheet"], row["name_cell"], name=row["name"],
+                first=f"{earlier['sheet']}!{earlier['name_cell']}", second=f"{row['sheet']}!{row['name_cell']}",
+            ))
+    return communes[~dup], issues

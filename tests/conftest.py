@@ -1,0 +1,50 @@
+"""Shared pytest fixtures."""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from pg import Cluster, create_database, drop_database, reachable, server_bin_dir
+
+
+def _no_postgres(reason: str) -> None:
+    """Outside CI a missing PostgreSQL skips its tests; in CI (CI=true) it fails them."""
+    if os.environ.get("CI", "").lower() in ("true", "1", "yes"):
+        pytest.fail(f"PostgreSQL required in CI: {reason}", pytrace=False)
+    pytest.skip(f"PostgreSQL not available: {reason}")
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    """URL of a PostgreSQL server: NTM_TEST_PG_URL (started by scripts/start_postgres.sh), else a cluster
+    this session starts itself when the server binaries are installed."""
+    url = os.environ.get("NTM_TEST_PG_URL", "").strip()
+    if url:
+        if not reachable(url):
+            _no_postgres(f"NTM_TEST_PG_URL={url} does not answer")
+        yield url
+        return
+    bin_dir = server_bin_dir()
+    if bin_dir is None:
+        _no_postgres("no initdb/pg_ctl found and NTM_TEST_PG_URL unset")
+    cluster = Cluster(bin_dir)
+    try:
+        url = cluster.start()
+    except Exception as exc:  # noqa: BLE001 - any failure to start means "no PostgreSQL here"
+        cluster.stop()
+        _no_postgres(f"could not start a cluster: {exc}")
+    try:
+        yield url
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test (SQLAlchemy URL), dropped afterwards."""
+    url = create_database(pg_server)
+    try:
+        yield url
+    finally:
+        drop_database(pg_server, url)

@@ -1,0 +1,327 @@
+"""ntm_data.limits: what an upload may not exceed, checked on the bytes before any parser runs."""
+from __future__ import annotations
+
+import io
+import time
+import zipfile
+import zlib
+
+import openpyxl
+import pytest
+from hostile import (
+    MB,
+    SHEET_HEAD,
+    SHEET_NAME,
+    RawPart,
+    deflated,
+    external_entity,
+    far_away_cell,
+    inline_row,
+    lying_zip_bomb,
+    million_rows,
+    minimal_xlsx,
+    raw_zip,
+    repeated_part,
+    xml_bomb,
+    zip_bomb,
+)
+from workbooks import all_met, summary_workbook
+
+from ntm_data.limits import (
+    DEFAULT_LIMITS,
+    DEFAULT_MAX_UPLOAD_MB,
+    Limits,
+    check_workbook_bytes,
+    column_number,
+    read_checked,
+    workbook_stats,
+)
+from ntm_data.model import ReadError, Severity
+
+COMMUNES = [{"name": f"Xã {i}", "marks": all_met()} for i in range(30)]
+
+
+@pytest.fixture(scope="module")
+def normal() -> bytes:
+    """A 30-commune district summary as openpyxl writes it."""
+    return summary_workbook(COMMUNES)
+
+
+def refused(data: bytes, limits: Limits = DEFAULT_LIMITS) -> ReadError:
+    with pytest.raises(ReadError) as info:
+        check_workbook_bytes(data, limits)
+    issue = info.value.issue
+    assert issue.severity == Severity.ERROR and issue.code.startswith("limit.")
+    for lang in ("vi", "en"):
+        text = info.value.message(lang)
+        assert not text.startswith("issue.") and "{" not in text, text
+    assert info.value.message("vi") != info.value.message("en")
+    return info.value
+
+
+def sheet_xml(rows: list[bytes], *, dimension: str | None = None, head: bytes = SHEET_HEAD) -> bytes:
+    dim = f'<dimension ref="{dimension}"/>'.encode() if dimension else b""
+    return head + dim + b"<sheetData>" + b"".join(rows) + b"</sheetData></worksheet>"
+
+
+@pytest.mark.parametrize(("letters", "number"), [("A", 1), ("Z", 26), ("AA", 27), ("ZZ", 702), ("XFD", 16384)])
+def test_column_number(letters, number):
+    assert column_number(letters) == number == column_number(letters.encode())
+
+
+def test_normal_workbook_passes_and_is_measured(normal):
+    stats = workbook_stats(normal)
+    assert stats.kind == "zip" and stats.size == len(normal) and stats.uncompressed > stats.size
+    sheets = {s.sheet: s for s in stats.sheets}
+    assert set(sheets) == {"Hướng dẫn", "Tổng hợp"}
+    summary = sheets["Tổng hợp"]
+    # 8 header rows + 30 communes + totals + notes and signatures (last row 47), 26 columns (A..Z).
+    assert summary.rows == 47 and summary.columns == 26
+    assert summary.cells == 47 * 26
+    assert summary.part == "xl/worksheets/sheet2.xml"
+
+
+def test_normal_workbook_is_checked_in_milliseconds(normal):
+    check_workbook_bytes(normal)
+    start = time.perf_counter()
+    for _ in range(20):
+        check_workbook_bytes(normal)
+    assert (time.perf_counter() - start) / 20 < 0.05
+
+
+def test_upload_size(normal):
+    error = refused(normal, Limits(max_upload_bytes=1000))
+    assert error.issue.code == "limit.upload_size"
+    assert error.issue.params["max_mb"] == "0.0"
+
+
+@pytest.mark.parametrize(("env", "expected_mb"), [("12", 12), ("0.5", 0.5), ("abc", DEFAULT_MAX_UPLOAD_MB),
+                                                  ("-3", DEFAULT_MAX_UPLOAD_MB), ("inf", DEFAULT_MAX_UPLOAD_MB),
+                                                  ("nan", DEFAULT_MAX_UPLOAD_MB), (None, DEFAULT_MAX_UPLOAD_MB)])
+def test_upload_limit_from_environment(monkeypatch, env, expected_mb):
+    if env is None:
+        monkeypatch.delenv("NTM_MAX_UPLOAD_MB", raising=False)
+    else:
+        monkeypatch.setenv("NTM_MAX_UPLOAD_MB", env)
+    assert Limits().max_upload_bytes == int(expected_mb * MB)
+
+
+@pytest.mark.parametrize("data", [b"", b"hello", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600])
+def test_non_zip_bytes_pass_to_the_reader(data):
+    """Size is the only check for OLE (.xls, encrypted) and for bytes that are no zip at all."""
+    check_workbook_bytes(data)
+
+
+@pytest.mark.parametrize("data", [b"PK\x03\x04junk", b"PK\x05\x06", b"PK\x03\x04" + b"\0" * 100])
+def test_zip_that_cannot_be_read_is_refused_as_corrupt(data):
+    with pytest.raises(ReadError) as info:
+        check_workbook_bytes(data)
+    assert info.value.issue.code == "corrupt_workbook"
+
+
+def test_truncated_workbook_is_refused_as_corrupt(normal):
+    with pytest.raises(ReadError) as info:
+        check_workbook_bytes(normal[: len(normal) // 2])
+    assert info.value.issue.code == "corrupt_workbook"
+
+
+def test_ole_is_refused_by_size_only():
+    data = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 5000
+    assert workbook_stats(data).kind == "ole"
+    assert refused(data, Limits(max_upload_bytes=1000)).issue.code == "limit.upload_size"
+
+
+def test_zip_bomb_by_declared_size():
+    error = refused(zip_bomb())
+    assert error.issue.code == "limit.uncompressed_size"
+    assert error.issue.params["size_mb"] == "2048.0"
+
+
+def test_zip_bomb_by_ratio():
+    """100 MB of blanks in 100 KB: under the size limit, far over the ratio."""
+    part = repeated_part("xl/worksheets/sheet1.xml", SHEET_HEAD + b"<sheetData>", b" " * MB, 100,
+                         b"</sheetData></worksheet>")
+    error = refused(minimal_xlsx(part))
+    assert error.issue.code == "limit.compression_ratio"
+    assert error.issue.params["part"] == "xl/worksheets/sheet1.xml" and error.issue.params["ratio"] > 900
+
+
+def test_zip_bomb_that_lies_about_its_size_is_stopped_after_one_chunk():
+    start = time.perf_counter()
+    error = refused(lying_zip_bomb())
+    assert error.issue.code == "limit.zip_mismatch"
+    assert time.perf_counter() - start < 0.5
+
+
+def test_part_shorter_than_declared_is_refused():
+    real = deflated("xl/worksheets/sheet1.xml", sheet_xml([inline_row(1, ["Tên xã"])]))
+    short = RawPart(real.name, real.compressed, real.size + 10, real.crc)
+    assert refused(minimal_xlsx(short)).issue.code == "limit.zip_mismatch"
+
+
+def test_total_inflated_size_is_counted_across_parts():
+    parts = [deflated(f"xl/media/blob{i}.bin", bytes(range(256)) * 4096) for i in range(3)]  # 1 MB each
+    error = refused(minimal_xlsx(sheet_xml([]), extra=parts), Limits(max_uncompressed_bytes=2 * MB))
+    assert error.issue.code == "limit.uncompressed_size"
+
+
+@pytest.mark.parametrize("build", [xml_bomb, external_entity])
+def test_entity_declarations_are_refused(build):
+    error = refused(build())
+    assert error.issue.code == "limit.xml_entities"
+    assert error.issue.params["part"] == "xl/worksheets/sheet1.xml"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_entity_declaration_in_utf16_part(encoding):
+    text = '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE a [<!ENTITY b "c">]><sst/>'
+    extra = [deflated("xl/sharedStrings.xml", text.encode(encoding))]
+    assert refused(minimal_xlsx(sheet_xml([]), extra=extra)).issue.code == "limit.xml_entities"
+
+
+def test_entity_declaration_split_across_chunks():
+    """The DOCTYPE starts 3 bytes before the 256 KB boundary of the inflater's output."""
+    from ntm_data import limits
+
+    pad = b"<!-- " + b"x" * (limits._CHUNK - 3 - 5 - 4) + b" -->"
+    extra = [deflated("xl/styles.xml", pad + b'<!DOCTYPE s [<!ENTITY a "b">]><styleSheet/>')]
+    assert refused(minimal_xlsx(sheet_xml([]), extra=extra)).issue.code == "limit.xml_entities"
+
+
+def test_entity_in_workbook_index_is_refused_before_it_is_used():
+    book = b'<?xml version="1.0"?><!DOCTYPE w [<!ENTITY n "x">]><workbook><sheets/></workbook>'
+    data = raw_zip([deflated("xl/workbook.xml", book), deflated("xl/worksheets/sheet1.xml", sheet_xml([]))])
+    assert refused(data).issue.code == "limit.xml_entities"
+
+
+def test_rows_limit_names_the_sheet():
+    error = refused(million_rows())
+    assert error.issue.code == "limit.rows" and error.issue.sheet == SHEET_NAME
+    assert error.issue.params["where"] == SHEET_NAME
+
+
+def test_far_away_cell_is_refused():
+    error = refused(far_away_cell())
+    assert error.issue.code in ("limit.rows", "limit.columns")
+
+
+def test_column_limit_from_cell_references():
+    rows = [inline_row(1, ["x"] * 800)]
+    error = refused(minimal_xlsx(sheet_xml(rows)))
+    assert error.issue.code == "limit.columns" and error.issue.params["columns"] == "800"
+
+
+@pytest.mark.parametrize(("dimension", "code"), [
+    ("A1:Z600000", "limit.rows"),
+    ("A1:ZZZ2", "limit.columns"),
+    ("A1:GR30000", "limit.cells"),  # 200 columns x 30,000 rows = 6 M
+])
+def test_declared_dimension_is_enough_to_refuse(dimension, code):
+    data = minimal_xlsx(sheet_xml([inline_row(1, ["Tên xã"])], dimension=dimension))
+    assert refused(data).issue.code == code
+
+
+def test_cells_counted_without_dimension():
+    rows = [inline_row(r, ["a", "b", "c", "d"]) for r in range(1, 301)]  # 1,200 cells
+    data = minimal_xlsx(sheet_xml(rows))
+    assert workbook_stats(data).sheets[0].cells >= 1200
+    error = refused(data, Limits(max_cells=1000))
+    assert error.issue.code == "limit.cells"
+
+
+def test_cell_count_is_exact_across_chunk_boundaries():
+    """A sheet of several inflater chunks: tags split by a boundary are counted once."""
+    n = 20_000
+    rows = [b'<row r="%d"><c r="A%d"><v>%d</v></c><c r="B%d"><v>1</v></c></row>' % (r, r, r, r)
+            for r in range(1, n + 1)]
+    data = minimal_xlsx(sheet_xml(rows))
+    sheet = workbook_stats(data).sheets[0]
+    assert sheet.rows == n and sheet.cells == 2 * n
+
+
+def test_namespace_prefixed_sheet_is_counted():
+    head = (b'<?xml version="1.0"?><x:worksheet '
+            b'xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
+    rows = [b'<x:row r="%d"><x:c r="A%d"><x:v>1</x:v></x:c></x:row>' % (r, r) for r in range(1, 101)]
+    body = head + b"<x:sheetData>" + b"".join(rows) + b"</x:sheetData></x:worksheet>"
+    sheet = workbook_stats(minimal_xlsx(body)).sheets[0]
+    assert sheet.rows == 100 and sheet.cells == 100
+
+
+def test_out_of_order_far_row_is_found():
+    """A crafted sheet with a deep row first and ordinary rows after it."""
+    rows = [b'<row r="900000"><c r="B900000"><v>1</v></c></row>']
+    rows += [inline_row(r, ["x"]) for r in range(1, 50)]
+    assert refused(minimal_xlsx(sheet_xml(rows))).issue.code == "limit.rows"
+
+
+def test_row_number_beyond_excel_is_found():
+    rows = [inline_row(1, ["x"]), b'<row r="123456789"><c r="A123456789"><v>1</v></c></row>']
+    error = refused(minimal_xlsx(sheet_xml(rows)))
+    assert error.issue.code == "limit.rows" and error.issue.params["rows"] == "123,456,789"
+
+
+def test_too_many_parts():
+    extra = [deflated(f"xl/media/p{i}.xml", b"<a/>") for i in range(10)]
+    error = refused(minimal_xlsx(sheet_xml([]), extra=extra), Limits(max_zip_members=8))
+    assert error.issue.code == "limit.zip_members"
+
+
+def test_unusual_compression_is_refused():
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>", compress_type=zipfile.ZIP_BZIP2)
+    error = refused(buf.getvalue())
+    assert error.issue.code == "limit.zip_feature" and error.issue.params["part"] == "[Content_Types].xml"
+
+
+def test_stored_parts_are_checked_too():
+    body = sheet_xml([], dimension="A1:ZZZ2")
+    stored = RawPart("xl/worksheets/sheet1.xml", body, len(body), zlib.crc32(body), method=zipfile.ZIP_STORED)
+    assert refused(minimal_xlsx(stored)).issue.code == "limit.columns"
+
+
+def test_real_sample_workbooks_pass():
+    from pathlib import Path
+
+    samples = sorted(Path(__file__).resolve().parent.parent.joinpath("sample_data").glob("*.xlsx"))
+    assert samples
+    for path in samples:
+        stats = workbook_stats(path.read_bytes())
+        assert stats.sheets and all(s.cells > 0 for s in stats.sheets if s.rows)
+
+
+def test_openpyxl_workbook_with_wide_table_passes():
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for r in range(50):
+        ws.append([f"Xã {r}", *range(150)])
+    buf = io.BytesIO()
+    wb.save(buf)
+    sheet = workbook_stats(buf.getvalue()).sheets[0]
+    assert (sheet.rows, sheet.columns, sheet.cells) == (50, 151, 50 * 151)
+
+
+def test_read_checked_from_path_and_bytes(tmp_path, normal):
+    path = tmp_path / "ok.xlsx"
+    path.write_bytes(normal)
+    assert read_checked(path) == normal == read_checked(normal) == read_checked(bytearray(normal))
+    with pytest.raises(ReadError) as info:
+        read_checked(tmp_path / "missing.xlsx")
+    assert info.value.issue.code == "file_not_found" and "missing.xlsx" in info.value.message("en")
+
+
+def test_read_checked_refuses_a_big_file_before_reading_it(tmp_path, monkeypatch):
+    path = tmp_path / "big.xlsx"
+    path.write_bytes(b"PK\x03\x04" + b"\0" * 5000)
+    monkeypatch.setattr(type(path), "read_bytes", lambda self: pytest.fail("read a refused file"))
+    with pytest.raises(ReadError) as info:
+        read_checked(path, Limits(max_upload_bytes=1000))
+    assert info.value.issue.code == "limit.upload_size"
+
+
+def test_read_checked_refuses_a_bomb_file(tmp_path):
+    path = tmp_path / "bomb.xlsx"
+    path.write_bytes(xml_bomb())
+    with pytest.raises(ReadError):
+        read_checked(str(path))

@@ -1,0 +1,108 @@
+"""Parsing cell values typed by people: numbers, marks, years, periods, TCVN3 detection."""
+import math
+
+import pytest
+
+from ntm_data.text import (
+    commune_key,
+    nfc,
+    parse_mark,
+    parse_number,
+    parse_period,
+    parse_year,
+    strip_commune_prefix,
+)
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    (95.2, 95.2),
+    (0.952, 0.952),
+    (7, 7.0),
+    ("95,2%", 95.2),
+    ("95.2 %", 95.2),
+    ("95,2 %", 95.2),
+    ("5.000", 5000.0),
+    ("1.234.567", 1234567.0),
+    ("1.234,5", 1234.5),
+    ("1,234.5", 1234.5),
+    ("1,5", 1.5),
+    ("0.952", 0.952),
+    ("0,5", 0.5),
+    (" 12 ", 12.0),
+    ("\u00a045\u00a0", 45.0),
+    ("-3,5", -3.5),
+    ("1,234,567", 1234567.0),
+])
+def test_parse_number(raw, expected):
+    assert parse_number(raw) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("raw", ["", None, "abc", "Đạt", "95,2,1%", "12a", "-", "1.2.3,4,5"])
+def test_parse_number_unreadable_is_nan(raw):
+    assert math.isnan(parse_number(raw))
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("Đạt", "met"), ("đạt", "met"), ("ĐẠT", "met"), (" Đạt ", "met"), ("x", "met"), ("X", "met"),
+    ("✓", "met"), ("✔", "met"), (1, "met"), ("1", "met"), (1.0, "met"), (True, "met"),
+    ("Chưa đạt", "not_met"), ("chưa đạt", "not_met"), ("Không đạt", "not_met"), ("Cơ bản đạt", "not_met"),
+    ("", "not_met"), (None, "not_met"), ("-", "not_met"), (0, "not_met"), ("0", "not_met"),
+    (float("nan"), "not_met"),
+    ("Đ", "met"), ("CĐ", "not_met"), ("KĐ", "not_met"), ("Có", "met"), ("Không", "not_met"),
+    ("abc", None), ("Đạt?", None), (2, None), ("95%", None),
+])
+def test_parse_mark(raw, expected):
+    assert parse_mark(raw) == expected
+
+
+def test_parse_mark_nfd_text():
+    import unicodedata
+    assert parse_mark(unicodedata.normalize("NFD", "Chưa đạt")) == "not_met"
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    (2019, 2019), (2019.0, 2019), ("2019", 2019), ("2019 (QĐ 123/QĐ-UBND)", 2019), ("26/5/2022", 2022),
+    (44707, 2022),  # Excel serial of 26/5/2022
+    ("Năm 2025", 2025), ("abc", None), (None, None), ("", None), (12, None),
+])
+def test_parse_year(raw, expected):
+    assert parse_year(raw) == expected
+
+
+def test_parse_year_date_object():
+    import datetime
+    assert parse_year(datetime.datetime(2022, 5, 26)) == 2022
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("BÁO CÁO KẾT QUẢ THỰC HIỆN NĂM 2022", (2022, None)),
+    ("Kết quả 6 tháng đầu năm 2024", (2024, 6)),
+    ("Tình hình tháng 6/2024", (2024, 6)),
+    ("tháng 9 năm 2023", (2023, 9)),
+    ("Bộ tiêu chí giai đoạn 2021-2025, năm 2023", (2023, None)),
+    ("Bộ tiêu chí giai đoạn 2021 - 2025", None),
+    ("Không có năm", None),
+    ("Hữu Lũng, ngày 20 tháng 11 năm 2025", None),  # a signing date is not a period
+    ("Báo cáo năm 2024 (ngày 15/12/2024)", (2024, None)),
+])
+def test_parse_period(text, expected):
+    assert parse_period(text) == expected
+
+
+def test_names_are_nfc_without_prefix():
+    import unicodedata
+    raw = unicodedata.normalize("NFD", "  Xã  Hữu   Liên ")
+    assert strip_commune_prefix(raw) == nfc("Hữu Liên")
+    assert commune_key("Thị trấn Mẹt") == "mẹt"
+    assert commune_key("Hà") != commune_key("Hạ")
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("Vân\x00 Nham", "Vân Nham"),
+    ("Vân\u200bNham", "VânNham"),
+    ("\u202eNham Vân", "Nham Vân"),
+    ("Hòa\tSơn\n", "Hòa Sơn"),
+    ("Hòa\u00a0\u00a0Sơn", "Hòa Sơn"),
+])
+def test_nfc_drops_control_and_format_characters(raw, expected):
+    assert nfc(raw) == expected
