@@ -1,10 +1,11 @@
 """Core value types shared by every layer: statuses, issues, the read error and the Dataset."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cached_property
-from typing import Any, Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -72,7 +73,7 @@ class Period:
         return f"{self.year}-{self.month:02d}" if self.month else str(self.year)
 
     @classmethod
-    def parse(cls, text: str) -> "Period":
+    def parse(cls, text: str) -> Period:
         """'2024' or '2024-06' -> Period; raises ValueError otherwise."""
         parts = str(text).strip().split("-")
         if len(parts) == 1:
@@ -154,7 +155,7 @@ class Dataset:
     def warnings(self) -> tuple[Issue, ...]:
         return tuple(i for i in self.issues if i.severity == Severity.WARNING)
 
-    def subset(self, commune_ids: pd.Index | list[str]) -> "Dataset":
+    def subset(self, commune_ids: pd.Index | list[str]) -> Dataset:
         """The same dataset restricted to some communes (filters by district, region, ...)."""
         ids = pd.Index(commune_ids)
         return replace(

@@ -11,6 +11,7 @@ from ntm_data.layouts.common import (
     RAW_COMMUNE_COLUMNS,
     VALUE_COLUMNS,
     TableRead,
+    commune_ids,
     empty_frame,
     error,
     warn,
@@ -19,7 +20,7 @@ from ntm_data.layouts.form import find_form, read_form
 from ntm_data.layouts.rows import find_row_tables, read_row_table
 from ntm_data.model import Issue
 from ntm_data.tcvn3 import column_is_tcvn3, decode_tcvn3
-from ntm_data.text import fold, nfc
+from ntm_data.text import commune_key, fold, nfc
 from ntm_data.workbook import SheetGrid
 
 TITLE_ROWS = 15  # rows above a table that hold the title block
@@ -27,7 +28,7 @@ _TITLE_WORDS = ("bao cao", "ket qua", "tong hop", "bieu", "danh sach", "bang", "
 _NOT_TITLE = ("cong hoa xa hoi", "doc lap - tu do", "doc lap – tu do", "doc lap-tu do")
 
 
-@dataclass
+@dataclass(frozen=True)
 class WorkbookRead:
     """Everything read from a workbook before evaluation: frames as in layouts.common.TableRead,
     communes in reading order (ids unique), the layout and sheet of the main table, its title."""
@@ -94,6 +95,7 @@ def read_tables(grids: tuple[SheetGrid, ...], criteria_set: Any) -> WorkbookRead
     if any(r.sheet in visible for r in reads):
         reads = [r for r in reads if r.sheet in visible]
     reads.sort(key=lambda r: (-r.score))
+    reads = _split_by_district(reads)
     main = reads[0]
     communes, marks, values = main.communes, main.marks, main.values
     issues = legacy_issues + list(main.issues)
@@ -136,6 +138,45 @@ def read_tables(grids: tuple[SheetGrid, ...], criteria_set: Any) -> WorkbookRead
     )
 
 
+NAMESAKE_SHARE = 0.2  # sheets of one district each share few names; yearly copies share all of them
+
+
+def _split_by_district(reads: list[TableRead]) -> list[TableRead]:
+    """A workbook with one sheet per district: tables of the main table's layout whose commune names
+    barely overlap. The sheet name becomes the district of communes without one, and a name found in
+    two sheets (Tân Lập in two districts) gets district-qualified ids, so namesakes stay apart."""
+    main = reads[0]
+    same = [r for r in reads if r.layout == main.layout and r.layout in ("summary", "values")]
+    if len(same) < 2:
+        return reads
+    names = [set(r.communes["name"].astype(object).map(str.casefold)) for r in same]
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            shared = len(a & b)
+            if shared >= min(len(a), len(b)) or shared > max(1.0, NAMESAKE_SHARE * min(len(a), len(b))):
+                return reads
+    filled = [
+        r.communes.assign(district=r.communes["district"].astype(object).where(r.communes["district"].notna(), r.sheet))
+        if r.communes["district"].isna().all() else r.communes
+        for r in same
+    ]
+    combined = pd.concat(filled, ignore_index=True)
+    new_ids = commune_ids(combined).to_numpy(dtype=object)
+    out: dict[int, TableRead] = {}
+    start = 0
+    for r, communes in zip(same, filled, strict=True):
+        ids = new_ids[start:start + len(communes)]
+        start += len(communes)
+        remap = dict(zip(communes["commune_id"], ids, strict=True))
+
+        def renamed(frame: pd.DataFrame, remap: dict = remap) -> pd.DataFrame:
+            return frame.assign(commune_id=frame["commune_id"].map(lambda c: remap.get(c, c)))
+
+        out[id(r)] = replace(r, communes=communes.assign(commune_id=ids), marks=renamed(r.marks),
+                             values=renamed(r.values))
+    return [out.get(id(r), r) for r in reads]
+
+
 TCVN3_SAMPLE = 300  # texts looked at to decide that a whole sheet is typed in the .VnTime font
 
 
@@ -174,17 +215,24 @@ def _match_by_name(extra: TableRead, communes: pd.DataFrame) -> tuple[TableRead,
     for cid, name in zip(communes["commune_id"], names, strict=True):
         by_fold.setdefault(fold(name), []).append((cid, name))
     known = set(communes["commune_id"])
+    district_of = dict(zip(communes["commune_id"], communes["district"], strict=True))
+
+    def same_place(main_id: str, district: object) -> bool:  # a namesake in another district is not it
+        other = district_of.get(main_id)
+        return pd.isna(district) or pd.isna(other) or commune_key(district) == commune_key(other)
+
     remap: dict[str, str] = {}
     dropped: set[str] = set()
     issues: list[Issue] = []
-    for cid, name, cell in zip(extra.communes["commune_id"], extra.communes["name"], extra.communes["name_cell"],
-                               strict=True):
+    for cid, name, cell, district in zip(extra.communes["commune_id"], extra.communes["name"],
+                                         extra.communes["name_cell"], extra.communes["district"], strict=True):
         if cid in known:
             continue
         if name.casefold() in by_name:
-            remap[cid] = by_name[name.casefold()]
+            if same_place(by_name[name.casefold()], district):
+                remap[cid] = by_name[name.casefold()]
             continue
-        candidates = by_fold.get(fold(name), [])
+        candidates = [c for c in by_fold.get(fold(name), []) if same_place(c[0], district)]
         if len(candidates) == 1:
             remap[cid] = candidates[0][0]
         elif len(candidates) > 1:

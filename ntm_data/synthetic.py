@@ -1363,3 +1363,137 @@ def _long_value(spec: IndicatorSpec, v: float) -> object:
         return "Đạt" if v >= 1 else "Chưa đạt"
     return _vn_number(v) + "%" if spec.unit == "%" else float(v)
 
+
+
+# --------------------------------------------------------------------------------------------------
+# Layout b at full width: every sub-indicator of QĐ 318 (national benchmark)
+# --------------------------------------------------------------------------------------------------
+
+# Sub-indicators per criterion, 57 in all as in QĐ 318 Phụ lục I. Codes the generator does not model
+# (INDICATORS) are its own "N.M" placeholders with percentage values; a single-indicator criterion other
+# than 10 is written "N.1" so that its column reads as a sub-indicator, not as the criterion's mark.
+FULL_INDICATOR_COUNTS: tuple[tuple[str, int], ...] = (
+    ("1", 2), ("2", 4), ("3", 2), ("4", 2), ("5", 1), ("6", 3), ("7", 1), ("8", 4), ("9", 2), ("10", 1),
+    ("11", 1), ("12", 2), ("13", 5), ("14", 3), ("15", 4), ("16", 1), ("17", 11), ("18", 6), ("19", 2),
+)
+FULL_INDICATOR_CODES: tuple[str, ...] = tuple(
+    "10" if num == "10" else f"{num}.{m}" for num, count in FULL_INDICATOR_COUNTS for m in range(1, count + 1)
+)
+
+
+def full_indicator_values(model: DistrictModel, year: int) -> tuple[np.ndarray, np.ndarray]:
+    """(values, passes), each (n, 57) in FULL_INDICATOR_CODES order: the model's own values where it has
+    them; elsewhere per-cents that pass (80-100) when the criterion is met, and otherwise with one failing
+    sub-indicator per commune x criterion (40-79) plus stray failures."""
+    rng = np.random.default_rng([model.seed, year, 57])
+    n = model.n_communes
+    marks = model.marks[year]
+    crit = np.array([_CRIT_INDEX[code.split(".")[0]] for code in FULL_INDICATOR_CODES])
+    known = np.array([_IND_INDEX.get(code, -1) for code in FULL_INDICATOR_CODES])
+    met = marks[:, crit]
+    fail = ~met & (rng.uniform(size=(n, len(crit))) < 0.3)
+    for k in range(N_CRITERIA):  # at least one failing sub-indicator behind every criterion not met
+        cols = np.flatnonzero(crit == k)
+        pick = cols[rng.integers(0, len(cols), n)]
+        fail[np.arange(n), pick] |= ~marks[:, k]
+    values = np.where(fail, rng.uniform(40, 79.9, met.shape), rng.uniform(80, 100, met.shape)).round(1)
+    passes = ~fail
+    have = known >= 0
+    values[:, have] = model.values[year][:, known[have]]
+    passes[:, have] = model.passes[year][:, known[have]]
+    return values, passes
+
+
+def write_values_full(
+    model: DistrictModel,
+    year: int,
+    path_or_buffer: str | Path | BinaryIO | None = None,
+) -> WrittenSheet:
+    """Write the sub-indicator values sheet with all 57 sub-indicators of QĐ 318 grouped under their
+    criterion and an "Đánh giá TC<n>" status column closing each group (18: income is judged by its value):
+    the widest sheet an office keeps (83 columns), used by the national benchmark. Values in mixed styles as write_values."""
+    rng = np.random.default_rng([model.seed, year, 4])
+    c = model.communes
+    values, _passes = full_indicator_values(model, year)
+    marks = model.marks[year]
+    left = ["STT", "Mã xã", "Tên xã"] + (["Huyện", "Tỉnh"] if model.multi_district else []) + [
+        "Vùng", "Dân số (người)", "Số hộ"]
+    names_by_code = {s.code: f"{s.code}. {s.name}" + (f" ({s.unit})" if s.unit else "") for s in INDICATORS}
+    plan: list[tuple[str, int, str]] = []  # (kind, index into values / marks, label)
+    groups: list[tuple[int, int, str]] = []
+    col = len(left)
+    for k, (num, full, _short) in enumerate(CRITERIA):
+        start = col
+        for j, code in enumerate(FULL_INDICATOR_CODES):
+            if code.split(".")[0] == num:
+                plan.append(("ind", j, names_by_code.get(code, f"{code}. Chỉ tiêu {code} (%)")))
+                col += 1
+        if num != "10":  # income is judged by its value alone, as offices do (write_values too)
+            plan.append(("crit", k, f"Đánh giá TC{num}"))
+            col += 1
+        groups.append((start, col - 1, f"Tiêu chí {num}. {full}"))
+    width = col + 1
+    b = _Book(_open_target(path_or_buffer), "#E2EFDA")
+    sheet_name = "Chi tieu"
+    ws = b.wb.add_worksheet(sheet_name)
+    r0 = _title_block(
+        ws, b, width, _issuer(model),
+        f"BIỂU TỔNG HỢP KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU NÔNG THÔN MỚI NĂM {year}",
+        "(Theo Bộ tiêu chí quốc gia về xã nông thôn mới giai đoạn 2021 - 2025, Quyết định số 318/QĐ-TTg)",
+        f"{_place(model)}, ngày {int(rng.integers(10, 28))} tháng 11 năm {year}",
+    )
+    columns: dict[str, str] = {}
+    for j, label in enumerate(left):
+        ws.merge_range(r0, j, r0 + 1, j, label, b.header)
+        columns[label] = xl_col_to_name(j)
+    for start, end, title in groups:
+        if start == end:
+            ws.write(r0, start, title, b.header)
+        else:
+            ws.merge_range(r0, start, r0, end, title, b.header)
+    for j, (kind, idx, label) in enumerate(plan):
+        ws.write(r0 + 1, len(left) + j, label, b.header)
+        columns[FULL_INDICATOR_CODES[idx] if kind == "ind" else label] = xl_col_to_name(len(left) + j)
+    ws.merge_range(r0, width - 1, r0 + 1, width - 1, "Ghi chú", b.header)
+    r = r0 + 2
+    names, nfd = _messy_names(rng, c["name"].to_numpy(), Messiness(prefix_share=0.3, stray_space_share=0.1))
+    # numbers, "91,5" or "91,5%" text, as offices mix them; built column-wise, written row-wise
+    style = rng.choice(3, size=values.shape, p=[0.6, 0.25, 0.15])
+    vn = np.vectorize(_vn_number, otypes=[object])
+    text = vn(values)
+    cells = np.where(style == 0, values.astype(object), np.where(style == 1, text, text + "%"))
+    known = {s.code: s for s in INDICATORS}
+    for j, code in enumerate(FULL_INDICATOR_CODES):
+        spec = known.get(code)
+        if spec is not None and spec.kind == "yes_no":
+            cells[:, j] = np.where(values[:, j] >= 1, "Đạt", "Chưa đạt")
+        elif spec is not None and spec.unit != "%":
+            cells[:, j] = np.where(style[:, j] == 2, text[:, j], cells[:, j])  # no "%" on a non-per-cent
+    status = np.where(marks, "Đạt", "Chưa đạt")
+    order = [(kind, idx) for kind, idx, _label in plan]
+    ind_cols = [idx for kind, idx in order if kind == "ind"]
+    row_cells = np.empty((len(c), len(order)), object)
+    row_cells[:, [p for p, (kind, _i) in enumerate(order) if kind == "ind"]] = cells[:, ind_cols]
+    crit_at = [(p, k) for p, (kind, k) in enumerate(order) if kind == "crit"]
+    row_cells[:, [p for p, _k in crit_at]] = status[:, [k for _p, k in crit_at]]
+    rows = row_cells.tolist()
+    codes = c["code"].tolist()
+    place = list(zip(*(c[k].tolist() for k in (["district", "province"] if model.multi_district else [])
+                       + ["region_text"]), strict=True))
+    pop = [_vn_number(v) for v in c["population"].tolist()]
+    hh = [_vn_number(v) for v in c["households"].tolist()]
+    commune_rows: dict[str, tuple[str, int]] = {}
+    for i in range(len(c)):
+        ws.write_row(r, 0, [i + 1, codes[i]], b.center)
+        ws.write_row(r, 2, [names[i], *place[i]], b.text)
+        ws.write_row(r, len(left) - 2, [pop[i], hh[i], *rows[i]], b.center)
+        commune_rows[codes[i]] = (sheet_name, r + 1)
+        r += 1
+    ws.set_column(0, 0, 5)
+    ws.set_column(2, 2, 17)
+    ws.set_column(len(left), width - 2, 10)
+    ws.freeze_panes(r0 + 2, 3)
+    b.close()
+    return WrittenSheet(layout="values", year=year, sheets=(sheet_name,), header_rows=(r0 + 1, r0 + 2),
+                        commune_rows=commune_rows, columns=columns, nfd_codes=tuple(c["code"].to_numpy()[nfd]),
+                        communes=tuple(c["code"]))

@@ -59,6 +59,8 @@ def commune_key(name: object) -> str:
 _NUMBER_CLEAN = re.compile(r"[\s\u00a0%‰]+")
 _DOT_THOUSANDS = re.compile(r"^[+-]?[1-9]\d{0,2}(\.\d{3})+$")  # "5.000", "1.234.567"
 _COMMA_THOUSANDS = re.compile(r"^[+-]?[1-9]\d{0,2}(,\d{3}){2,}$")  # "1,234,567" (one comma is a decimal)
+# A digit in a unit only right after a letter ("m2"): "45 triệu 500" is not a number with a unit.
+_UNIT_SUFFIX = re.compile(r"^([+-]?\d[\d.,]*)\s+[^\W\d_](?:[^\d]|(?<=[^\W\d_])\d)*$")
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 
 
@@ -72,7 +74,11 @@ def parse_number(value: object) -> float:
         return float(value) if isinstance(value, bool) else float("nan")
     if isinstance(value, int | float):
         return float(value)
-    text = _NUMBER_CLEAN.sub("", nfc(value))
+    text = nfc(value)
+    unit = _UNIT_SUFFIX.match(text)
+    if unit:  # "45 triệu đồng", "3,6 m2/người": the number before a unit written out
+        text = unit.group(1)
+    text = _NUMBER_CLEAN.sub("", text)
     if not text:
         return float("nan")
     if "," in text and "." in text:
@@ -118,6 +124,10 @@ def mark_key(value: object) -> str:
     return _MARK_TRIM.sub("", fold(value))
 
 
+# A mark followed by a note: "Đạt (2019)", "Chưa đạt - phấn đấu 2025", "Đạt năm 2020".
+_MARK_WITH_NOTE = re.compile(r"^(chua dat|khong dat|co ban dat|dat)\s*(?:[(\-–:,;]|nam\b)")
+
+
 def parse_mark(value: object) -> str | None:
     """A status mark as "met" / "not_met"; None when it is not a mark we understand.
 
@@ -130,6 +140,9 @@ def parse_mark(value: object) -> str | None:
         return "met"
     if key in _NOT_MET_MARKS:
         return "not_met"
+    noted = _MARK_WITH_NOTE.match(key)
+    if noted:
+        return "met" if noted.group(1) == "dat" else "not_met"
     return None
 
 

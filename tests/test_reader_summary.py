@@ -327,3 +327,69 @@ def test_region_named_in_the_title_applies_to_communes_without_one():
         subtitle="Huyện Hữu Lũng, tỉnh Lạng Sơn (vùng Trung du và miền núi phía Bắc)")
     ds = load_dataset(data)
     assert ds.communes["region"].tolist() == ["tdmnpb", "dbsh"]
+
+
+def test_one_sheet_per_district():
+    header = ["STT", "Tên xã", *[f"TC{n}" for n in range(1, 20)]]
+    wb = openpyxl.Workbook()
+    first = wb.active
+    first.title = "Hữu Lũng"
+    for row in (header, [1, "Tân Lập", *["Đạt"] * 19], [2, "Vân Nham", *["Đạt"] * 19],
+                [3, "Hữu Liên", *["Đạt"] * 19]):
+        first.append(row)
+    second = wb.create_sheet("Chi Lăng")
+    for row in (header, [1, "Tân Lập", *["Chưa đạt"] * 19], [2, "Quang Lang", *["Đạt"] * 19],
+                [3, "Chi Lăng", *["Đạt"] * 19]):
+        second.append(row)
+    ds = load_dataset(to_bytes(wb))
+    assert len(ds.communes) == 6 and not ds.errors
+    assert ds.communes["district"].tolist() == ["Hữu Lũng"] * 3 + ["Chi Lăng"] * 3
+    assert ds.criteria_met["hữu lũng/tân lập"] == 19 and ds.criteria_met["chi lăng/tân lập"] == 0
+    assert ds.criteria_met["vân nham"] == 19  # names found once keep their plain id
+
+
+def test_yearly_copies_are_not_districts():
+    header = ["STT", "Tên xã", *[f"TC{n}" for n in range(1, 20)]]
+    wb = openpyxl.Workbook()
+    first = wb.active
+    first.title = "2024"
+    for row in (header, [1, "Hà", *["Đạt"] * 19], [2, "Hạ", *["Đạt"] * 19]):
+        first.append(row)
+    second = wb.create_sheet("2023")
+    for row in (header, [1, "Hà", *["Chưa đạt"] * 19], [2, "Hạ", *["Chưa đạt"] * 19]):
+        second.append(row)
+    ds = load_dataset(to_bytes(wb))
+    assert list(ds.communes.index) == ["hà", "hạ"] and ds.communes["district"].isna().all()
+
+
+def test_totals_subtotals_blank_names_and_notes():
+    header = ["STT", "Tên xã", *[f"TC{n}" for n in range(1, 20)], "Ghi chú"]
+    rows = [
+        [None, "Tổng cộng", *[2] * 19],  # totals right under the header (row 3)
+        ["I", "Các xã đã đạt chuẩn"],
+        [1, "Hà", *["Đạt"] * 19],
+        [None, "Cộng nhóm I", *[1] * 19],
+        ["II", "Các xã chưa đạt chuẩn"],
+        [2, "Hạ", *["Đạt"] * 18, "Chưa đạt"],
+        [3, None, *["Đạt"] * 19],  # a row with marks but no name (row 9)
+        [],
+        ["Ghi chú: số liệu đến 30/11"],
+        [None, None, None, "Người lập biểu"],
+        [4, "Không phải xã", *["Đạt"] * 19],  # below the notes: not read
+    ]
+    ds = load_dataset(_one_row_header(rows, header))
+    assert list(ds.communes.index) == ["hà", "hạ"]
+    assert ds.communes["row"].tolist() == [5, 8]
+    (issue,) = ds.issues
+    assert (issue.code, issue.cell) == ("missing_name", "B9")
+    assert "9" in issue.message("vi")
+
+
+def test_ten_criteria_of_qd51_detected_from_the_subtitle():
+    data = summary_workbook([dict(name="Hà", marks=["Đạt"] * 9 + ["Chưa đạt"])], criteria_count=10,
+                            title="BÁO CÁO KẾT QUẢ NĂM 2026",
+                            subtitle="(theo Quyết định số 51/2025/QĐ-TTg ngày 29/12/2025)")
+    ds = load_dataset(data)
+    assert (ds.criteria_set.id, ds.detected_criteria_set, str(ds.period)) == ("qd51", "qd51", "2026")
+    assert ds.status_matrix.loc["hà"].tolist() == ["met"] * 9 + ["not_met"]
+    assert not ds.issues

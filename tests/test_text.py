@@ -31,6 +31,9 @@ from ntm_data.text import (
     (" 12 ", 12.0),
     ("\u00a045\u00a0", 45.0),
     ("-3,5", -3.5),
+    ("45 triệu đồng", 45.0),
+    ("3,6 m2/người", 3.6),
+    ("1.234,5 triệu", 1234.5),
     ("1,234,567", 1234567.0),
 ])
 def test_parse_number(raw, expected):
@@ -48,6 +51,8 @@ def test_parse_number_unreadable_is_nan(raw):
     ("Chưa đạt", "not_met"), ("chưa đạt", "not_met"), ("Không đạt", "not_met"), ("Cơ bản đạt", "not_met"),
     ("", "not_met"), (None, "not_met"), ("-", "not_met"), (0, "not_met"), ("0", "not_met"),
     (float("nan"), "not_met"),
+    ("Đạt (2019)", "met"), ("Đạt năm 2020", "met"), ("Chưa đạt - phấn đấu 2025", "not_met"),
+    ("Cơ bản đạt (còn 15.1)", "not_met"), ("Đạtt", None), ("Đạt được", None),
     ("Đ", "met"), ("CĐ", "not_met"), ("KĐ", "not_met"), ("Có", "met"), ("Không", "not_met"),
     ("abc", None), ("Đạt?", None), (2, None), ("95%", None),
 ])

@@ -23,7 +23,7 @@ MARK_COLUMNS = ["commune_id", "criterion", "mark", "raw", "sheet", "cell"]
 VALUE_COLUMNS = ["commune_id", "indicator", "criterion", "value", "mark", "sheet", "cell", "mark_cell"]
 
 
-@dataclass
+@dataclass(frozen=True)
 class TableRead:
     """One table read from one sheet: communes (RAW_COMMUNE_COLUMNS, one row per commune read, in sheet
     order), criterion marks (MARK_COLUMNS; `mark` "met"/"not_met"/None when unreadable), sub-indicator

@@ -81,8 +81,6 @@ def find_form(grid: SheetGrid) -> Form | None:
                 role = _role(value)
                 if role and role not in columns:
                     columns[role] = c
-                elif role == "value" and "target" not in columns and columns.get("value") != c:
-                    pass
         if "mark" in columns and ("criterion" in columns or "content" in columns) and (
             "tt" in columns or "criterion" in columns
         ):

@@ -1,0 +1,561 @@
+"""The national-scale benchmark: `python -m ntm_data.bench` generates national workbooks, measures reading,
+analytics, every page and the server's start, and prints one table of figures against the targets.
+
+Every measured stage runs in a fresh child process (`--child STAGE`), so its peak memory (ru_maxrss) is its
+own; ratios are taken between figures of the same run, since absolute seconds on a shared machine are not.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DASHBOARD = ROOT / "dashboard.py"
+
+NATIONAL_COMMUNES = 10_000  # about 10,035 communes before the 2025 merger (domain README §4)
+COMMUNES_PER_DISTRICT = 10_000 / 700  # about 700 districts
+MAX_PROVINCES = 63
+DEFAULT_YEARS = (2021, 2022, 2023, 2024, 2025)
+SEED = 2025
+
+READ_REPEATS = 3  # best of 3 for the reads (the brief of issue 7)
+ANALYTICS_REPEATS = 5  # best of 5 for analytics
+PAGE_TIMEOUT_S = 60  # AppTest's own 3 s is far too short for a national first run on 2 cores
+SERVER_TIMEOUT_S = 180  # `streamlit run` to first overview, worst case on a busy machine
+
+# Targets of issue 7.
+MAX_LOAD_OVER_FLOOR = 1.5  # read + validate + evaluate, against python-calamine's raw parse
+MIN_SPEEDUP_OVER_OPENPYXL = 4.0  # against pandas.read_excel(engine="openpyxl") merely loading the sheet
+MAX_ANALYTICS_S = 0.050
+MAX_PAGE_S = 1.5
+MAX_PEAK_MB = 1024
+MAX_START_S = 3.0
+MAX_BARS = 100  # a chart never draws a bar per commune: anything above a handful of groups is unreadable
+
+
+# ---- generating the national workbooks ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class NationalFiles:
+    """What `write_national` wrote: one district-summary workbook per year (oldest first), the values
+    workbook of the last year (57 sub-indicators) and its model's size."""
+
+    out_dir: Path
+    summaries: tuple[tuple[int, Path], ...]
+    values: Path
+    communes: int
+    districts: int
+    provinces: int
+
+    @property
+    def summary(self) -> Path:
+        """The national workbook: the last year's district summary."""
+        return self.summaries[-1][1]
+
+
+def national_shape(communes: int) -> tuple[int, int]:
+    """(districts, provinces) for a country of `communes`, in the national proportions."""
+    districts = max(1, min(communes, round(communes / COMMUNES_PER_DISTRICT)))
+    return districts, min(MAX_PROVINCES, districts)
+
+
+def write_national(out_dir: str | Path, communes: int = NATIONAL_COMMUNES, years: Sequence[int] = DEFAULT_YEARS,
+                   seed: int = SEED) -> NationalFiles:
+    """Write national_summary_<year>.xlsx for each year and national_values_<last year>.xlsx into out_dir."""
+    from ntm_data import synthetic
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    years = tuple(sorted(int(y) for y in years))
+    districts, provinces = national_shape(communes)
+    model = synthetic.make_country(seed, n_communes=communes, n_districts=districts, n_provinces=provinces,
+                                   years=years)
+    summaries = []
+    for year in years:
+        path = out / f"national_summary_{year}.xlsx"
+        synthetic.write_summary(model, year, path)
+        summaries.append((year, path))
+    values = out / f"national_values_{years[-1]}.xlsx"
+    synthetic.write_values_full(model, years[-1], values)
+    return NationalFiles(out, tuple(summaries), values, communes, districts, provinces)
+
+
+# ---- child stages --------------------------------------------------------------------------------------
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+
+
+def _best(fn: Callable[[], Any], repeats: int) -> tuple[float, Any]:
+    best, result = float("inf"), None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - t0)
+    return best, result
+
+
+def _stage_imports(_args: dict[str, Any]) -> dict[str, Any]:
+    import pandas  # noqa: F401
+
+    import ntm_data.dataset  # noqa: F401
+
+    return {}
+
+
+def _stage_floor(args: dict[str, Any]) -> dict[str, Any]:
+    import python_calamine
+
+    def parse() -> int:
+        book = python_calamine.CalamineWorkbook.from_path(args["path"])
+        return sum(len(book.get_sheet_by_name(n).to_python(skip_empty_area=False)) for n in book.sheet_names)
+
+    best, rows = _best(parse, args["repeats"])
+    return {"seconds": best, "rows": rows}
+
+
+def _stage_openpyxl(args: dict[str, Any]) -> dict[str, Any]:
+    import pandas as pd
+
+    best, frame = _best(lambda: pd.read_excel(args["path"], sheet_name=None, header=None, engine="openpyxl"),
+                        args["repeats"])
+    return {"seconds": best, "rows": sum(len(f) for f in frame.values())}
+
+
+def _stage_load(args: dict[str, Any]) -> dict[str, Any]:
+    from ntm_data.dataset import load_dataset
+
+    best, ds = _best(lambda: load_dataset(args["path"]), args["repeats"])
+    return {"seconds": best, "communes": len(ds.communes), "criteria_rows": len(ds.criteria),
+            "indicator_rows": len(ds.indicators), "issues": len(ds.issues), "layout": ds.layout}
+
+
+def analytics_calls(history: Sequence[Any], values: Any) -> list[tuple[str, Callable[[Any], Any], Any]]:
+    """(label, call, dataset) for every analytics function behind a page; `call(ds)` runs it on a dataset
+    with no cached derivations. `history` holds the yearly national summaries, oldest first."""
+    from ntm_data import analytics
+
+    ds = history[-1]
+    year = ds.period.year if ds.period else 2025
+    district = str(ds.communes["district"].dropna().iloc[0])
+    region = str(ds.communes["region"].dropna().iloc[0])
+    first = str(ds.communes.index[0])
+    some = ds.communes.index[::7]
+    return [
+        ("district_progress", analytics.district_progress, ds),
+        ("criteria_buckets", analytics.criteria_buckets, ds),
+        ("criteria_completion", analytics.criteria_completion, ds),
+        ("lagging_criteria", analytics.lagging_criteria, ds),
+        ("lagging_communes(15)", lambda d: analytics.lagging_communes(d, "15"), ds),
+        ("near_misses", analytics.near_misses, ds),
+        ("scorecard", analytics.scorecard, ds),
+        ("group_scorecard(district)", lambda d: analytics.group_scorecard(d, level="district"), ds),
+        ("commune_profile", lambda d: analytics.commune_profile(d, first), ds),
+        ("target_year_table", analytics.target_year_table, ds),
+        ("overdue_communes", lambda d: analytics.overdue_communes(d, year), ds),
+        ("maintenance_watchlist", analytics.maintenance_watchlist, ds),
+        ("filter_dataset(district)", lambda d: analytics.filter_dataset(d, districts=[district]), ds),
+        ("filter_dataset(region)", lambda d: analytics.filter_dataset(d, regions=[region]), ds),
+        ("Dataset.subset(1/7)", lambda d: d.subset(some), ds),
+        ("Dataset.status_matrix", lambda d: d.status_matrix, ds),
+        ("progress_trend(5 years)", lambda h: analytics.progress_trend(h), list(history)),
+        ("at_risk_communes(5 years)", lambda h: analytics.at_risk_communes(h, year), list(history)),
+        ("compare_snapshots", lambda h: analytics.compare_snapshots(h[-2], h[-1]), list(history)),
+        ("values: indicator_spread(17)", lambda d: analytics.indicator_spread(d, "17"), values),
+        ("values: lagging_communes(17.7)", lambda d: analytics.lagging_communes(d, "17.7"), values),
+        ("values: commune_profile", lambda d: analytics.commune_profile(d, first), values),
+        ("values: compare_snapshots", lambda d: analytics.compare_snapshots(d, d), values),
+    ]
+
+
+def _fresh(arg: Any) -> Any:
+    """A copy of a dataset (or of each in a list) without cached derivations: a dataset the pages have not
+    seen yet, as after a new upload or a filter change. Frames are shared, not copied."""
+    if isinstance(arg, list):
+        return [dataclasses.replace(d) for d in arg]
+    return dataclasses.replace(arg)
+
+
+def _stage_analytics(args: dict[str, Any]) -> dict[str, Any]:
+    from ntm_data.dataset import load_dataset
+
+    history = [load_dataset(p) for p in args["history"]]
+    values = load_dataset(args["values"])
+    out = {}
+    for label, call, arg in analytics_calls(history, values):
+        cold = float("inf")
+        for _ in range(args["repeats"]):
+            fresh = _fresh(arg)
+            t0 = time.perf_counter()
+            call(fresh)
+            cold = min(cold, time.perf_counter() - t0)
+        warm, _ = _best(lambda call=call, arg=arg: call(arg), args["repeats"])  # noqa: B023
+        out[label] = {"cold": cold, "warm": warm}
+    return {"functions": out}
+
+
+def _bars(at: Any) -> int:
+    """The largest number of bars any bar trace of the shown plotly charts draws."""
+    most = 0
+    for el in at.get("plotly_chart"):
+        for trace in json.loads(el.proto.spec).get("data", []):
+            if trace.get("type") != "bar":
+                continue
+            for axis in ("x", "y"):
+                values = trace.get(axis)
+                if isinstance(values, dict) and "shape" in values:
+                    most = max(most, int(str(values["shape"]).split(",")[0]))
+                elif isinstance(values, dict) and "bdata" in values:
+                    import base64
+
+                    import numpy as np
+
+                    most = max(most, len(np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])))
+                elif isinstance(values, list):
+                    most = max(most, len(values))
+    return most
+
+
+def _stage_pages(args: dict[str, Any]) -> dict[str, Any]:
+    os.environ["NTM_SAMPLE_DIR"] = args["sample_dir"]
+    os.environ["NTM_DATA_DIR"] = args["store_dir"]
+    os.environ.pop("NTM_DATABASE_URL", None)
+    os.environ["NTM_RAISE_ERRORS"] = "1"
+    # Only this child process drives the app: importing ntm_data.bench never imports streamlit.
+    from streamlit.testing.v1 import AppTest  # noqa: TID251
+
+    sys.path.insert(0, str(ROOT))
+    from ui.frame import PAGES
+
+    at = AppTest.from_file(str(DASHBOARD), default_timeout=PAGE_TIMEOUT_S)
+    t0 = time.perf_counter()
+    at.run()
+    cold = time.perf_counter() - t0
+    errors = [str(e.value) for e in at.exception]
+    pages: dict[str, Any] = {}
+    for page_id, path, _icon in PAGES:
+        runs = []
+        for _ in range(2):  # the first visit, then a rerun (a widget change)
+            at.switch_page(str(ROOT / path))
+            t0 = time.perf_counter()
+            at.run()
+            runs.append(time.perf_counter() - t0)
+            errors += [f"{page_id}: {e.value}" for e in at.exception]
+        pages[page_id] = {"first": runs[0], "rerun": runs[1], "bars": _bars(at),
+                          "dataframes": len(at.dataframe), "tables": len(at.table),
+                          "metrics": len(at.metric)}
+    return {"cold_overview": cold, "pages": pages, "errors": errors[:5]}
+
+
+STAGES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "imports": _stage_imports, "floor": _stage_floor, "openpyxl": _stage_openpyxl, "load": _stage_load,
+    "analytics": _stage_analytics, "pages": _stage_pages,
+}
+
+
+def _child_main(stage: str, payload: str) -> int:
+    result = STAGES[stage](json.loads(payload))
+    result["peak_mb"] = _peak_mb()
+    print("BENCH-RESULT " + json.dumps(result))
+    return 0
+
+
+def run_stage(stage: str, **args: Any) -> dict[str, Any]:
+    """Run one stage in a fresh interpreter and return its JSON result (with `peak_mb`)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    proc = subprocess.run([sys.executable, "-m", "ntm_data.bench", "--child", stage, json.dumps(args)],
+                          capture_output=True, text=True, cwd=ROOT, env=env)
+    for line in proc.stdout.splitlines():
+        if line.startswith("BENCH-RESULT "):
+            return json.loads(line[len("BENCH-RESULT "):])
+    raise RuntimeError(f"stage {stage} failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
+
+
+# ---- the server's start ---------------------------------------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _chromium() -> str | None:
+    explicit = os.environ.get("NTM_CHROMIUM", "").strip()
+    if explicit:
+        return explicit if Path(explicit).exists() else None
+    return next((found for name in ("chromium", "chromium-browser", "google-chrome") if (found := shutil.which(name))),
+                None)
+
+
+def measure_start(sample_dir: Path, store_dir: Path) -> dict[str, Any]:
+    """Seconds from `streamlit run dashboard.py` to a healthy server, and to the first overview's figures
+    shown in a headless Chromium (when Playwright and a Chromium are available; else None)."""
+    browser = pw = None
+    chromium = _chromium()
+    if chromium:
+        try:
+            from playwright.sync_api import sync_playwright
+
+            pw = sync_playwright().start()
+            browser = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu",
+                                                                         "--disable-dev-shm-usage"])
+        except Exception:  # no usable browser: the health check alone is reported
+            browser = None
+    port = _free_port()
+    env = {**os.environ, "NTM_SAMPLE_DIR": str(sample_dir), "NTM_DATA_DIR": str(store_dir)}
+    env.pop("NTM_DATABASE_URL", None)
+    cmd = [sys.executable, "-m", "streamlit", "run", str(DASHBOARD), "--server.headless=true",
+           f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false"]
+    t0 = time.perf_counter()
+    server = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    health = first = None
+    try:
+        url = f"http://127.0.0.1:{port}"
+        while time.perf_counter() - t0 < SERVER_TIMEOUT_S and server.poll() is None:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                    if resp.status == 200:
+                        health = time.perf_counter() - t0
+                        break
+            except OSError:
+                time.sleep(0.05)
+        if health is not None and browser is not None:
+            page = browser.new_page()
+            page.goto(url)
+            page.wait_for_selector('[data-testid="stMetric"]', timeout=SERVER_TIMEOUT_S * 1000)
+            first = time.perf_counter() - t0
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        if browser is not None:
+            browser.close()
+        if pw is not None:
+            pw.stop()
+    return {"health": health, "first_overview": first}
+
+
+# ---- the table -------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the benchmark table. verdict: "PASS", "MISS" or "" (a figure with no target)."""
+
+    measurement: str
+    figure: str
+    target: str = ""
+    ratio: str = ""
+    verdict: str = ""
+
+
+def _s(seconds: float | None) -> str:
+    if seconds is None:
+        return "n/a"
+    return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def _verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+def read_rows(name: str, floor: dict, openpyxl: dict | None, load: dict) -> list[Row]:
+    over_floor = load["seconds"] / floor["seconds"]
+    rows = [
+        Row(f"{name}: python-calamine raw parse (floor)", _s(floor["seconds"]), "", "1.00x floor"),
+        Row(f"{name}: read + validate + evaluate", _s(load["seconds"]), f"<= {MAX_LOAD_OVER_FLOOR}x floor",
+            f"{over_floor:.2f}x floor", _verdict(over_floor <= MAX_LOAD_OVER_FLOOR)),
+    ]
+    if openpyxl is not None:
+        speedup = openpyxl["seconds"] / load["seconds"]
+        rows.insert(1, Row(f"{name}: pandas.read_excel(openpyxl) load", _s(openpyxl["seconds"]), "",
+                           f"{openpyxl['seconds'] / floor['seconds']:.2f}x floor"))
+        rows.append(Row(f"{name}: speed-up over openpyxl load", f"{speedup:.2f}x",
+                        f">= {MIN_SPEEDUP_OVER_OPENPYXL:.0f}x", f"{speedup:.2f}x",
+                        _verdict(speedup >= MIN_SPEEDUP_OVER_OPENPYXL)))
+    rows.append(Row(f"{name}: dataset", f"{load['communes']} communes, {load['criteria_rows']} statuses, "
+                    f"{load['indicator_rows']} values, {load['issues']} issues ({load['layout']})"))
+    return rows
+
+
+def format_table(rows: Sequence[Row], markdown: bool = False) -> str:
+    header = ("Measurement", "Figure", "Target", "Ratio", "Verdict")
+    cells = [header] + [(r.measurement, r.figure, r.target, r.ratio, r.verdict) for r in rows]
+    if markdown:
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        lines += ["| " + " | ".join(c) + " |" for c in cells[1:]]
+        return "\n".join(lines)
+    widths = [max(len(c[i]) for c in cells) for i in range(len(header))]
+    fmt = lambda c: "  ".join(v.ljust(w) for v, w in zip(c, widths, strict=True)).rstrip()  # noqa: E731
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([fmt(header), rule, *(fmt(c) for c in cells[1:])])
+
+
+def machine() -> str:
+    """One line naming the machine: CPU model, cores, memory, Python, load average."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+        cpu = re.search(r"model name\s*:\s*(.+)", text).group(1).strip()  # type: ignore[union-attr]
+    except (OSError, AttributeError):
+        pass
+    mem = ""
+    try:
+        kib = int(re.search(r"MemTotal:\s*(\d+)", Path("/proc/meminfo").read_text()).group(1))  # type: ignore[union-attr]
+        mem = f", {kib / 1024 / 1024:.0f} GiB"
+    except (OSError, AttributeError):
+        pass
+    load = ", load {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()) if hasattr(os, "getloadavg") else ""
+    return f"{cpu}, {os.cpu_count()} cores{mem}, Python {platform.python_version()}{load}"
+
+
+# ---- the whole run ---------------------------------------------------------------------------------------
+
+def _link_sample(files: NationalFiles, dest: Path, years: Sequence[int]) -> Path:
+    """NTM_SAMPLE_DIR for the app: the summaries of `years` under the sample's names (see ui/data.py:
+    huu_lung_<year>.xlsx, the last one the default file). Hard links, else copies."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for year, path in files.summaries:
+        if year not in years:
+            continue
+        target = dest / f"huu_lung_{year}.xlsx"
+        if not target.exists():
+            try:
+                os.link(path, target)
+            except OSError:
+                shutil.copyfile(path, target)
+    return dest
+
+
+def run(communes: int = NATIONAL_COMMUNES, out_dir: str | Path | None = None, *, skip_pages: bool = False,
+        skip_startup: bool = False, skip_openpyxl: bool = False, read_repeats: int = READ_REPEATS,
+        analytics_repeats: int = ANALYTICS_REPEATS, log: Callable[[str], None] | None = None) -> list[Row]:
+    """Generate the national workbooks (into out_dir, else a temporary directory) and measure everything;
+    returns the rows of the table."""
+    say = log or (lambda _msg: None)
+    tmp = tempfile.TemporaryDirectory(prefix="ntm-bench-") if out_dir is None else None
+    base = Path(tmp.name if tmp else out_dir)  # type: ignore[arg-type]
+    try:
+        t0 = time.perf_counter()
+        files = write_national(base / "workbooks", communes)
+        rows = [Row("machine", machine()),
+                Row("national workbooks", f"{files.communes} communes, {files.districts} districts, "
+                    f"{files.provinces} provinces, {len(files.summaries)} yearly summaries + 57-value sheet; "
+                    f"summary {files.summary.stat().st_size / 1e6:.1f} MB, values "
+                    f"{files.values.stat().st_size / 1e6:.1f} MB; generated in {time.perf_counter() - t0:.1f} s")]
+        peaks: list[tuple[str, float]] = []
+        base_rss = run_stage("imports")["peak_mb"]
+        rows.append(Row("interpreter + pandas + ntm_data imports (peak)", f"{base_rss:.0f} MB"))
+        for name, path in (("summary (19 criteria)", files.summary), ("values (57 sub-indicators)", files.values)):
+            say(f"reading {path.name}")
+            floor = run_stage("floor", path=str(path), repeats=read_repeats)
+            openpyxl = None if skip_openpyxl else run_stage("openpyxl", path=str(path), repeats=read_repeats)
+            load = run_stage("load", path=str(path), repeats=read_repeats)
+            rows += read_rows(name, floor, openpyxl, load)
+            peaks += [(f"{name}: calamine parse", floor["peak_mb"]), (f"{name}: load_dataset", load["peak_mb"])]
+            if openpyxl is not None:
+                peaks.append((f"{name}: openpyxl load", openpyxl["peak_mb"]))
+        say("analytics")
+        result = run_stage("analytics", history=[str(p) for _y, p in files.summaries], values=str(files.values),
+                           repeats=analytics_repeats)
+        peaks.append(("analytics (5 summaries + values loaded)", result["peak_mb"]))
+        for label, t in result["functions"].items():
+            rows.append(Row(f"analytics: {label}", f"{_s(t['cold'])} (cached {_s(t['warm'])})",
+                            f"<= {MAX_ANALYTICS_S * 1000:.0f} ms", f"{t['cold'] / MAX_ANALYTICS_S:.2f}x target",
+                            _verdict(t["cold"] <= MAX_ANALYTICS_S)))
+        store = base / "store"
+        store.mkdir(exist_ok=True)
+        years = [y for y, _p in files.summaries]
+        sample_all = _link_sample(files, base / "ui_sample", years)
+        pages = None
+        if not skip_pages:
+            say("pages")
+            pages = run_stage("pages", sample_dir=str(sample_all), store_dir=str(store))
+            peaks.append(("pages (AppTest, 5 summaries)", pages["peak_mb"]))
+            rows.append(Row("page: overview, first run of a session (reads 5 national summaries)",
+                            _s(pages["cold_overview"]), "", f"{pages['cold_overview'] / MAX_PAGE_S:.2f}x page target"))
+            bars = tables = 0
+            for page_id, p in pages["pages"].items():
+                rows.append(Row(f"page: {page_id}", f"{_s(p['first'])} (rerun {_s(p['rerun'])}, "
+                                f"{p['dataframes']} st.dataframe, {p['bars']} bars max)",
+                                f"<= {MAX_PAGE_S} s", f"{p['first'] / MAX_PAGE_S:.2f}x target",
+                                _verdict(p["first"] <= MAX_PAGE_S)))
+                bars, tables = max(bars, p["bars"]), tables + p["tables"]
+            rows.append(Row("pages: largest bar chart", f"{bars} bars", f"<= {MAX_BARS} bars", "",
+                            _verdict(bars <= MAX_BARS)))
+            rows.append(Row("pages: static st.table elements", str(tables), "0 (st.dataframe only)", "",
+                            _verdict(tables == 0)))
+            if pages["errors"]:
+                rows.append(Row("pages: exceptions", "; ".join(pages["errors"])[:300], "none", "", "MISS"))
+        if not skip_startup:
+            say("start-up")
+            last = _link_sample(files, base / "ui_sample_last", years[-1:])
+            for label, sample in (("5 yearly summaries", sample_all), ("last summary only", last)):
+                start = measure_start(sample, store)
+                figure = start["first_overview"]
+                how = "browser"
+                if figure is None and start["health"] is not None and pages is not None:
+                    figure, how = start["health"] + pages["cold_overview"], "health + AppTest first run"
+                rows.append(Row(f"start -> healthy server ({label})", _s(start["health"])))
+                rows.append(Row(f"start -> first overview ({label}, {how})", _s(figure), f"<= {MAX_START_S:.0f} s",
+                                f"{figure / MAX_START_S:.2f}x target" if figure else "",
+                                _verdict(figure is not None and figure <= MAX_START_S)))
+        worst = max(peaks, key=lambda p: p[1])
+        for label, mb in peaks:
+            rows.append(Row(f"peak memory: {label}", f"{mb:.0f} MB", f"<= {MAX_PEAK_MB} MB", "",
+                            _verdict(mb <= MAX_PEAK_MB)))
+        rows.append(Row("peak memory: worst stage", f"{worst[1]:.0f} MB ({worst[0]})", f"<= {MAX_PEAK_MB} MB", "",
+                        _verdict(worst[1] <= MAX_PEAK_MB)))
+        return rows
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m ntm_data.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--communes", type=int, default=NATIONAL_COMMUNES, help="communes in the country (10000)")
+    parser.add_argument("--out-dir", default=None, help="keep the generated workbooks here (default: a temp dir)")
+    parser.add_argument("--skip-pages", action="store_true", help="do not run the pages (AppTest)")
+    parser.add_argument("--skip-startup", action="store_true", help="do not start a streamlit server")
+    parser.add_argument("--skip-openpyxl", action="store_true", help="do not time the openpyxl baseline")
+    parser.add_argument("--read-repeats", type=int, default=READ_REPEATS)
+    parser.add_argument("--analytics-repeats", type=int, default=ANALYTICS_REPEATS)
+    parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    parser.add_argument("--child", nargs=2, metavar=("STAGE", "JSON"), help=argparse.SUPPRESS)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.child:
+        return _child_main(*args.child)
+    if args.communes < 1:
+        print("error: --communes must be positive", file=sys.stderr)
+        return 2
+    rows = run(args.communes, args.out_dir, skip_pages=args.skip_pages, skip_startup=args.skip_startup,
+               skip_openpyxl=args.skip_openpyxl, read_repeats=args.read_repeats,
+               analytics_repeats=args.analytics_repeats, log=lambda m: print(f"… {m}", file=sys.stderr))
+    print(format_table(rows, markdown=args.markdown))
+    return 0 if all(r.verdict != "MISS" for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,36 @@
+"""Lagging criteria (Tiêu chí chậm): criteria ranked by communes missing them, and one criterion's sub-indicators."""
+from __future__ import annotations
+
+import streamlit as st
+
+from ntm_data import analytics
+from ui import charts, frame, render, state
+from ui.frame import PageContext
+
+
+def body(ctx: PageContext) -> None:
+    ds, lang = ctx.ds, ctx.lang
+    ranked = analytics.lagging_criteria(ds)
+    name = render.name_column(lang)
+    st.subheader(ctx.t("ui.lagging_criteria.ranking"))
+    render.table(ranked, lang, ["criterion", name, "not_met", "met", "unknown", "met_share"],
+                 headers={name: ctx.t("ui.col.criterion_name")}, key="ranking")
+
+    numbers = list(ranked["criterion"])
+    chosen = state.selectbox(st, state.CRITERION, ctx.t("ui.lagging_criteria.choose"), numbers,
+                             lambda n: render.criterion_label(ds.criteria_set, n, lang))
+    spread = analytics.indicator_spread(ds, chosen)
+    st.subheader(ctx.md("ui.lagging_criteria.spread", criterion=render.criterion_label(ds.criteria_set, chosen, lang)))
+    if spread.empty:
+        render.empty_state("ui.lagging_criteria.no_values", lang)
+        return
+    st.plotly_chart(charts.indicator_strip(spread, lang), key="spread")
+    unverified = sorted(spread.loc[spread["verified"].eq(False), "indicator"].astype(str).unique())
+    if unverified:
+        st.warning(ctx.md("ui.lagging_criteria.unverified", codes=", ".join(unverified)), icon=":material/help:")
+    summary = render.indicator_summary(spread)
+    render.table(summary, lang, ["indicator", name, "unit", "threshold", "verified", "met", "not_met", "unknown"],
+                 headers={name: ctx.t("ui.col.indicator_name")}, key="indicators")
+
+
+frame.run("lagging_criteria", body)

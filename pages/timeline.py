@@ -1,0 +1,46 @@
+"""Timeline (Tiến độ): planned against actual years at the standard, overdue and at-risk communes."""
+from __future__ import annotations
+
+import datetime
+
+import streamlit as st
+
+from ntm_data import analytics
+from ui import charts, frame, render
+from ui.frame import PageContext
+
+
+def body(ctx: PageContext) -> None:
+    ds, lang = ctx.ds, ctx.lang
+    current_year = ds.period.year if ds.period else datetime.date.today().year
+    st.caption(ctx.t("ui.timeline.as_of", year=current_year))
+
+    st.subheader(ctx.t("ui.timeline.planned_vs_actual"))
+    years = analytics.target_year_table(ds)
+    if years.empty:
+        render.empty_state("ui.timeline.no_years", lang)
+    else:
+        st.plotly_chart(charts.target_year_chart(years, lang), key="years")
+
+    # Overdue and at-risk tables are stacked: side by side they truncate columns on a projector.
+    st.subheader(ctx.t("ui.timeline.overdue"))
+    overdue = analytics.overdue_communes(ds, current_year)
+    if overdue.empty:
+        render.empty_state("ui.timeline.overdue_none", lang)
+    else:
+        render.table(overdue, lang, ["name", "district", "target_year", "criteria_met", "missing"],
+                     code_columns=["missing"], key="overdue")
+    st.subheader(ctx.t("ui.timeline.at_risk"))
+    if len(ctx.history) < 2:
+        render.empty_state("ui.timeline.at_risk_needs_history", lang)
+    else:
+        risky = analytics.at_risk_communes(ctx.history, current_year)
+        if risky.empty:
+            render.empty_state("ui.timeline.at_risk_none", lang)
+        else:
+            shown = risky.assign(pace=risky["pace"].round(1), projected_year=risky["projected_year"].round(0))
+            render.table(shown, lang, ["name", "district", "target_year", "criteria_met", "pace", "projected_year"],
+                         key="at_risk")
+
+
+frame.run("timeline", body)

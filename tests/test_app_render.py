@@ -1,0 +1,109 @@
+"""Pure presentation helpers of the app (ui.render, ui.charts): number formats, escaping, one status colour map."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from ntm_data.exports.styles import STATUS_COLORS
+from ui import charts, render
+
+
+@pytest.mark.parametrize("value, lang, digits, expected", [
+    (1234.5, "vi", 1, "1.234,5"),
+    (1234.5, "en", 1, "1,234.5"),
+    (17.0, "vi", 1, "17"),
+    (16.28, "vi", 1, "16,3"),
+    (float("nan"), "vi", 1, "–"),
+    (None, "en", 1, "–"),
+    (pd.NA, "en", 1, "–"),
+])
+def test_fmt_number(value, lang, digits, expected):
+    assert render.fmt_number(value, lang, digits) == expected
+
+
+@pytest.mark.parametrize("share, lang, expected", [
+    (0.793, "vi", "79,3 %"),
+    (0.793, "en", "79.3%"),
+    (0.52, "vi", "52 %"),
+    (1.0, "en", "100%"),
+])
+def test_fmt_share(share, lang, expected):
+    assert render.fmt_share(share, lang) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Vân Nham", "Vân Nham"),
+    ("**x**", "\\*\\*x\\*\\*"),
+    ("[a](http://e)", "\\[a\\]\\(http\\://e\\)"),
+    ("<b>", "\\<b\\>"),
+    (":red[x]", "\\:red\\[x\\]"),
+])
+def test_md_escape(text, expected):
+    assert render.md_escape(text) == expected
+
+
+def test_md_escapes_parameters_only():
+    assert render.md("ui.upload.rejected", "en", name="a_b.xlsx", message="*") == "Cannot use a\\_b\\.xlsx: \\*"
+
+
+def test_need_text_prefers_households_then_people():
+    lagging = pd.DataFrame({"gap_people": pd.array([312, None, 5], dtype="Int64"),
+                            "gap_households": pd.array([None, 45, 2], dtype="Int64")})
+    assert list(render.need_text(lagging, "vi")) == ["cần thêm 312 người", "cần thêm 45 hộ", "cần thêm 5 người"]
+    assert list(render.need_text(lagging, "en"))[1] == "45 more households needed"
+
+
+def test_informative_drops_empty_columns():
+    frame = pd.DataFrame({"a": [1, 2], "b": [None, None], "c": ["", " "], "d": [(), ()], "e": [(), ("15.1",)]})
+    assert render.informative(frame, ["a", "b", "c", "d", "e"]) == ["a", "e"]
+
+
+@pytest.mark.parametrize("status, label", [("met", "✓ Đạt"), ("not_met", "✗ Chưa đạt"), ("unknown", "? Chưa rõ"),
+                                           ("garbage", "? Chưa rõ")])
+def test_status_label(status, label):
+    assert render.status_label(status, "vi") == label
+
+
+def test_charts_use_the_one_status_colour_map():
+    completion = pd.DataFrame({"criterion": ["1", "2"], "name_vi": ["A", "B"], "name_en": ["A", "B"],
+                               "met": [3, 1], "not_met": [0, 2], "unknown": [1, 1]})
+    fig = charts.criteria_status_bars(completion, "en")
+    assert [trace.marker.color for trace in fig.data] == [STATUS_COLORS[s] for s in ("met", "not_met", "unknown")]
+    assert [trace.name for trace in fig.data] == ["Met", "Not met", "Unknown"]
+    spread = pd.DataFrame({"name": ["<b>X</b>", "Y"], "indicator": ["15.1", "15.1"], "value": [90.0, 97.0],
+                           "threshold": [95.0, 95.0], "status": ["not_met", "met"], "unit": ["%", "%"]})
+    fig = charts.indicator_strip(spread, "vi")
+    colours = {trace.name: trace.marker.color for trace in fig.data}
+    assert colours["Đạt"] == STATUS_COLORS["met"] and colours["Chưa đạt"] == STATUS_COLORS["not_met"]
+    assert "&lt;b&gt;X&lt;/b&gt;" in fig.data[0].text + fig.data[1].text  # workbook text is not HTML in plotly
+
+
+def _snap(period: str | None, name: str = "f.xlsx", set_id: str = "qd318"):
+    from types import SimpleNamespace
+
+    from ntm_data.model import Period
+
+    return SimpleNamespace(period=Period.parse(period) if period else None, source_name=name,
+                           criteria_set=SimpleNamespace(id=set_id))
+
+
+@pytest.mark.parametrize("saved, current, expected", [
+    ([], "2025", ["2025*"]),
+    (["2023", "2024"], "2025", ["2023", "2024", "2025*"]),
+    (["2024", "2025"], "2025", ["2024", "2025*"]),          # the open file replaces its period's save
+    (["2023", "2024", "2025"], "2024", ["2023", "2024*"]),  # later periods are left out
+    (["2024-06", "2023"], "2024-12", ["2023", "2024-06", "2024-12*"]),
+    (["2023"], None, ["2023", "None*"]),
+])
+def test_merge_history(saved, current, expected):
+    from ui.data import merge_history
+
+    open_file = _snap(current, "open.xlsx")
+    merged = merge_history([_snap(p) for p in saved] + [_snap("2022", set_id="qd51")], open_file)
+    assert [f"{d.period}{'*' if d is open_file else ''}" for d in merged] == expected
+
+
+def test_blank_template_download_is_a_workbook():
+    from ui.data import template
+
+    assert template("qd318", "vi")[:2] == b"PK"
