@@ -38,6 +38,7 @@ READ_REPEATS = 3  # best of 3 for the reads (the brief of issue 7)
 ANALYTICS_REPEATS = 5  # best of 5 for analytics
 PAGE_TIMEOUT_S = 60  # AppTest's own 3 s is far too short for a national first run on 2 cores
 SERVER_TIMEOUT_S = 180  # `streamlit run` to first overview, worst case on a busy machine
+STAGE_TIMEOUT_S = 1800  # one child stage (the pages read five national workbooks, then run eight pages twice)
 
 # Targets of issue 7.
 MAX_LOAD_OVER_FLOOR = 1.5  # read + validate + evaluate, against python-calamine's raw parse
@@ -99,7 +100,19 @@ def write_national(out_dir: str | Path, communes: int = NATIONAL_COMMUNES, years
 # ---- child stages --------------------------------------------------------------------------------------
 
 def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+    # Linux reports KiB. A child starts with its parent's ru_maxrss (kept across fork and exec), so the
+    # benchmark's own process stays small: it generates the workbooks in a child too, and imports no pandas.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _hwm_mb() -> float | None:
+    """VmHWM of this process's own address space (a cross-check of ru_maxrss; Linux only)."""
+    try:
+        text = Path("/proc/self/status").read_text()
+    except OSError:
+        return None
+    m = re.search(r"VmHWM:\s*(\d+) kB", text)
+    return int(m.group(1)) / 1024 if m else None
 
 
 def _best(fn: Callable[[], Any], repeats: int) -> tuple[float, Any]:
@@ -109,6 +122,12 @@ def _best(fn: Callable[[], Any], repeats: int) -> tuple[float, Any]:
         result = fn()
         best = min(best, time.perf_counter() - t0)
     return best, result
+
+
+def _stage_generate(args: dict[str, Any]) -> dict[str, Any]:
+    files = write_national(args["out_dir"], args["communes"], args["years"], args["seed"])
+    return {"summaries": [(y, str(p)) for y, p in files.summaries], "values": str(files.values),
+            "communes": files.communes, "districts": files.districts, "provinces": files.provinces}
 
 
 def _stage_imports(_args: dict[str, Any]) -> dict[str, Any]:
@@ -186,10 +205,12 @@ def analytics_calls(history: Sequence[Any], values: Any) -> list[tuple[str, Call
 
 def _fresh(arg: Any) -> Any:
     """A copy of a dataset (or of each in a list) without cached derivations: a dataset the pages have not
-    seen yet, as after a new upload or a filter change. Frames are shared, not copied."""
+    seen yet, as after a new upload or a filter change. The frames' data is shared, not copied."""
     if isinstance(arg, list):
-        return [dataclasses.replace(d) for d in arg]
-    return dataclasses.replace(arg)
+        return [_fresh(d) for d in arg]
+    # new frame objects over the same data: caches keyed by a frame (analytics' name order) miss too
+    return dataclasses.replace(arg, communes=arg.communes.copy(deep=False), criteria=arg.criteria.copy(deep=False),
+                               indicators=arg.indicators.copy(deep=False))
 
 
 def _stage_analytics(args: dict[str, Any]) -> dict[str, Any]:
@@ -210,26 +231,29 @@ def _stage_analytics(args: dict[str, Any]) -> dict[str, Any]:
     return {"functions": out}
 
 
-def _bars(at: Any) -> int:
-    """The largest number of bars any bar trace of the shown plotly charts draws."""
-    most = 0
+def _trace_length(values: Any) -> int:
+    """Points in one plotly trace axis: a list, or plotly 6+'s {"dtype", "bdata", "shape"} encoding."""
+    if isinstance(values, dict) and "bdata" in values:
+        if "shape" in values:
+            return int(str(values["shape"]).split(",")[0])
+        import base64
+
+        import numpy as np
+
+        return len(np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"]))
+    return len(values) if isinstance(values, list) else 0
+
+
+def _chart_sizes(at: Any) -> tuple[int, int]:
+    """(most bars in one bar trace, most points in one trace of any kind) over the plotly charts shown."""
+    bars = points = 0
     for el in at.get("plotly_chart"):
         for trace in json.loads(el.proto.spec).get("data", []):
-            if trace.get("type") != "bar":
-                continue
-            for axis in ("x", "y"):
-                values = trace.get(axis)
-                if isinstance(values, dict) and "shape" in values:
-                    most = max(most, int(str(values["shape"]).split(",")[0]))
-                elif isinstance(values, dict) and "bdata" in values:
-                    import base64
-
-                    import numpy as np
-
-                    most = max(most, len(np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])))
-                elif isinstance(values, list):
-                    most = max(most, len(values))
-    return most
+            n = max(_trace_length(trace.get("x")), _trace_length(trace.get("y")))
+            points = max(points, n)
+            if trace.get("type") == "bar":
+                bars = max(bars, n)
+    return bars, points
 
 
 def _stage_pages(args: dict[str, Any]) -> dict[str, Any]:
@@ -257,14 +281,15 @@ def _stage_pages(args: dict[str, Any]) -> dict[str, Any]:
             at.run()
             runs.append(time.perf_counter() - t0)
             errors += [f"{page_id}: {e.value}" for e in at.exception]
-        pages[page_id] = {"first": runs[0], "rerun": runs[1], "bars": _bars(at),
+        bars, points = _chart_sizes(at)
+        pages[page_id] = {"first": runs[0], "rerun": runs[1], "bars": bars, "points": points,
                           "dataframes": len(at.dataframe), "tables": len(at.table),
                           "metrics": len(at.metric)}
     return {"cold_overview": cold, "pages": pages, "errors": errors[:5]}
 
 
 STAGES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
-    "imports": _stage_imports, "floor": _stage_floor, "openpyxl": _stage_openpyxl, "load": _stage_load,
+    "generate": _stage_generate, "imports": _stage_imports, "floor": _stage_floor, "openpyxl": _stage_openpyxl, "load": _stage_load,
     "analytics": _stage_analytics, "pages": _stage_pages,
 }
 
@@ -272,6 +297,7 @@ STAGES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 def _child_main(stage: str, payload: str) -> int:
     result = STAGES[stage](json.loads(payload))
     result["peak_mb"] = _peak_mb()
+    result["hwm_mb"] = _hwm_mb()
     print("BENCH-RESULT " + json.dumps(result))
     return 0
 
@@ -279,12 +305,15 @@ def _child_main(stage: str, payload: str) -> int:
 def run_stage(stage: str, **args: Any) -> dict[str, Any]:
     """Run one stage in a fresh interpreter and return its JSON result (with `peak_mb`)."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    proc = subprocess.run([sys.executable, "-m", "ntm_data.bench", "--child", stage, json.dumps(args)],
-                          capture_output=True, text=True, cwd=ROOT, env=env)
+    try:
+        proc = subprocess.run([sys.executable, "-m", "ntm_data.bench", "--child", stage, json.dumps(args)],
+                              capture_output=True, text=True, cwd=ROOT, env=env, timeout=STAGE_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        raise StageFailed(f"stage {stage} took over {STAGE_TIMEOUT_S} s") from None
     for line in proc.stdout.splitlines():
         if line.startswith("BENCH-RESULT "):
             return json.loads(line[len("BENCH-RESULT "):])
-    raise RuntimeError(f"stage {stage} failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
+    raise StageFailed(f"stage {stage} failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
 
 
 # ---- the server's start ---------------------------------------------------------------------------------
@@ -444,42 +473,117 @@ def _link_sample(files: NationalFiles, dest: Path, years: Sequence[int]) -> Path
     return dest
 
 
+class StageFailed(RuntimeError):
+    """A measured stage crashed or timed out: the table shows it as a missed row, the rest still runs."""
+
+
+def _failed(stage: str, exc: Exception) -> Row:
+    last = (str(exc).strip().splitlines() or ["?"])[-1]
+    return Row(f"{stage}: failed", last[:200], "runs", "", "MISS")
+
+
+def _read_rows(files: NationalFiles, repeats: int, skip_openpyxl: bool, peaks: list[tuple[str, float]],
+               say: Callable[[str], None]) -> list[Row]:
+    rows: list[Row] = []
+    for name, path in (("summary (19 criteria)", files.summary), ("values (57 sub-indicators)", files.values)):
+        say(f"reading {path.name}")
+        try:
+            floor = run_stage("floor", path=str(path), repeats=repeats)
+            openpyxl = None if skip_openpyxl else run_stage("openpyxl", path=str(path), repeats=repeats)
+            load = run_stage("load", path=str(path), repeats=repeats)
+        except StageFailed as exc:
+            rows.append(_failed(f"{name}: read", exc))
+            continue
+        rows += read_rows(name, floor, openpyxl, load)
+        peaks += [(f"{name}: calamine parse", floor["peak_mb"]), (f"{name}: load_dataset", load["peak_mb"])]
+        if openpyxl is not None:
+            peaks.append((f"{name}: openpyxl load", openpyxl["peak_mb"]))
+    return rows
+
+
+def _analytics_rows(files: NationalFiles, repeats: int, peaks: list[tuple[str, float]]) -> list[Row]:
+    try:
+        result = run_stage("analytics", history=[str(p) for _y, p in files.summaries], values=str(files.values),
+                           repeats=repeats)
+    except StageFailed as exc:
+        return [_failed("analytics", exc)]
+    peaks.append(("analytics (5 summaries + values loaded)", result["peak_mb"]))
+    return [Row(f"analytics: {label}", f"{_s(t['cold'])} (cached {_s(t['warm'])})",
+                f"<= {MAX_ANALYTICS_S * 1000:.0f} ms", f"{t['cold'] / MAX_ANALYTICS_S:.2f}x target",
+                _verdict(t["cold"] <= MAX_ANALYTICS_S))
+            for label, t in result["functions"].items()]
+
+
+def _page_rows(sample: Path, store: Path, peaks: list[tuple[str, float]]) -> tuple[list[Row], dict | None]:
+    try:
+        pages = run_stage("pages", sample_dir=str(sample), store_dir=str(store))
+    except StageFailed as exc:
+        return [_failed("pages", exc)], None
+    peaks.append(("pages (AppTest, 5 summaries)", pages["peak_mb"]))
+    rows = [Row("page: overview, first run of a session (reads 5 national summaries)", _s(pages["cold_overview"]),
+                "", f"{pages['cold_overview'] / MAX_PAGE_S:.2f}x page target")]
+    bars = tables = points = 0
+    for page_id, p in pages["pages"].items():
+        rows.append(Row(f"page: {page_id}", f"{_s(p['first'])} (rerun {_s(p['rerun'])}, "
+                        f"{p['dataframes']} st.dataframe, {p['bars']} bars, {p['points']} points max)",
+                        f"<= {MAX_PAGE_S} s", f"{p['first'] / MAX_PAGE_S:.2f}x target", _verdict(p["first"] <= MAX_PAGE_S)))
+        bars, tables, points = max(bars, p["bars"]), tables + p["tables"], max(points, p["points"])
+    rows.append(Row("pages: largest bar chart", f"{bars} bars", f"<= {MAX_BARS} bars", "", _verdict(bars <= MAX_BARS)))
+    rows.append(Row("pages: largest chart trace (any kind)", f"{points} points"))
+    rows.append(Row("pages: static st.table elements", str(tables), "0 (st.dataframe only)", "", _verdict(tables == 0)))
+    if pages["errors"]:
+        rows.append(Row("pages: exceptions", "; ".join(pages["errors"])[:300], "none", "", "MISS"))
+    return rows, pages
+
+
+def _start_rows(samples: Sequence[tuple[str, Path]], store: Path, pages: dict | None) -> list[Row]:
+    rows: list[Row] = []
+    for label, sample in samples:
+        try:
+            start = measure_start(sample, store)
+        except Exception as exc:  # a browser or server that fails must not lose the rest of the table
+            rows.append(_failed(f"start ({label})", exc))
+            continue
+        figure, how = start["first_overview"], "browser"
+        if figure is None and start["health"] is not None and pages is not None:
+            figure, how = start["health"] + pages["cold_overview"], "health + AppTest first run"
+        rows.append(Row(f"start -> healthy server ({label})", _s(start["health"])))
+        rows.append(Row(f"start -> first overview ({label}, {how})", _s(figure), f"<= {MAX_START_S:.0f} s",
+                        f"{figure / MAX_START_S:.2f}x target" if figure else "",
+                        _verdict(figure is not None and figure <= MAX_START_S)))
+    return rows
+
+
 def run(communes: int = NATIONAL_COMMUNES, out_dir: str | Path | None = None, *, skip_pages: bool = False,
         skip_startup: bool = False, skip_openpyxl: bool = False, read_repeats: int = READ_REPEATS,
         analytics_repeats: int = ANALYTICS_REPEATS, log: Callable[[str], None] | None = None) -> list[Row]:
     """Generate the national workbooks (into out_dir, else a temporary directory) and measure everything;
-    returns the rows of the table."""
+    returns the rows of the table. A stage that fails becomes a MISS row; the others still run."""
     say = log or (lambda _msg: None)
     tmp = tempfile.TemporaryDirectory(prefix="ntm-bench-") if out_dir is None else None
     base = Path(tmp.name if tmp else out_dir)  # type: ignore[arg-type]
     try:
+        say("generating the national workbooks")
         t0 = time.perf_counter()
-        files = write_national(base / "workbooks", communes)
+        made = run_stage("generate", out_dir=str(base / "workbooks"), communes=communes, years=list(DEFAULT_YEARS),
+                         seed=SEED)
+        files = NationalFiles(base / "workbooks", tuple((y, Path(p)) for y, p in made["summaries"]),
+                              Path(made["values"]), made["communes"], made["districts"], made["provinces"])
         rows = [Row("machine", machine()),
                 Row("national workbooks", f"{files.communes} communes, {files.districts} districts, "
                     f"{files.provinces} provinces, {len(files.summaries)} yearly summaries + 57-value sheet; "
                     f"summary {files.summary.stat().st_size / 1e6:.1f} MB, values "
                     f"{files.values.stat().st_size / 1e6:.1f} MB; generated in {time.perf_counter() - t0:.1f} s")]
         peaks: list[tuple[str, float]] = []
-        base_rss = run_stage("imports")["peak_mb"]
-        rows.append(Row("interpreter + pandas + ntm_data imports (peak)", f"{base_rss:.0f} MB"))
-        for name, path in (("summary (19 criteria)", files.summary), ("values (57 sub-indicators)", files.values)):
-            say(f"reading {path.name}")
-            floor = run_stage("floor", path=str(path), repeats=read_repeats)
-            openpyxl = None if skip_openpyxl else run_stage("openpyxl", path=str(path), repeats=read_repeats)
-            load = run_stage("load", path=str(path), repeats=read_repeats)
-            rows += read_rows(name, floor, openpyxl, load)
-            peaks += [(f"{name}: calamine parse", floor["peak_mb"]), (f"{name}: load_dataset", load["peak_mb"])]
-            if openpyxl is not None:
-                peaks.append((f"{name}: openpyxl load", openpyxl["peak_mb"]))
+        try:
+            imports = run_stage("imports")
+            hwm = f" (VmHWM {imports['hwm_mb']:.0f} MB)" if imports.get("hwm_mb") else ""
+            rows.append(Row("interpreter + pandas + ntm_data imports (peak)", f"{imports['peak_mb']:.0f} MB{hwm}"))
+        except StageFailed as exc:
+            rows.append(_failed("imports", exc))
+        rows += _read_rows(files, read_repeats, skip_openpyxl, peaks, say)
         say("analytics")
-        result = run_stage("analytics", history=[str(p) for _y, p in files.summaries], values=str(files.values),
-                           repeats=analytics_repeats)
-        peaks.append(("analytics (5 summaries + values loaded)", result["peak_mb"]))
-        for label, t in result["functions"].items():
-            rows.append(Row(f"analytics: {label}", f"{_s(t['cold'])} (cached {_s(t['warm'])})",
-                            f"<= {MAX_ANALYTICS_S * 1000:.0f} ms", f"{t['cold'] / MAX_ANALYTICS_S:.2f}x target",
-                            _verdict(t["cold"] <= MAX_ANALYTICS_S)))
+        rows += _analytics_rows(files, analytics_repeats, peaks)
         store = base / "store"
         store.mkdir(exist_ok=True)
         years = [y for y, _p in files.summaries]
@@ -487,42 +591,18 @@ def run(communes: int = NATIONAL_COMMUNES, out_dir: str | Path | None = None, *,
         pages = None
         if not skip_pages:
             say("pages")
-            pages = run_stage("pages", sample_dir=str(sample_all), store_dir=str(store))
-            peaks.append(("pages (AppTest, 5 summaries)", pages["peak_mb"]))
-            rows.append(Row("page: overview, first run of a session (reads 5 national summaries)",
-                            _s(pages["cold_overview"]), "", f"{pages['cold_overview'] / MAX_PAGE_S:.2f}x page target"))
-            bars = tables = 0
-            for page_id, p in pages["pages"].items():
-                rows.append(Row(f"page: {page_id}", f"{_s(p['first'])} (rerun {_s(p['rerun'])}, "
-                                f"{p['dataframes']} st.dataframe, {p['bars']} bars max)",
-                                f"<= {MAX_PAGE_S} s", f"{p['first'] / MAX_PAGE_S:.2f}x target",
-                                _verdict(p["first"] <= MAX_PAGE_S)))
-                bars, tables = max(bars, p["bars"]), tables + p["tables"]
-            rows.append(Row("pages: largest bar chart", f"{bars} bars", f"<= {MAX_BARS} bars", "",
-                            _verdict(bars <= MAX_BARS)))
-            rows.append(Row("pages: static st.table elements", str(tables), "0 (st.dataframe only)", "",
-                            _verdict(tables == 0)))
-            if pages["errors"]:
-                rows.append(Row("pages: exceptions", "; ".join(pages["errors"])[:300], "none", "", "MISS"))
+            page_rows, pages = _page_rows(sample_all, store, peaks)
+            rows += page_rows
         if not skip_startup:
             say("start-up")
             last = _link_sample(files, base / "ui_sample_last", years[-1:])
-            for label, sample in (("5 yearly summaries", sample_all), ("last summary only", last)):
-                start = measure_start(sample, store)
-                figure = start["first_overview"]
-                how = "browser"
-                if figure is None and start["health"] is not None and pages is not None:
-                    figure, how = start["health"] + pages["cold_overview"], "health + AppTest first run"
-                rows.append(Row(f"start -> healthy server ({label})", _s(start["health"])))
-                rows.append(Row(f"start -> first overview ({label}, {how})", _s(figure), f"<= {MAX_START_S:.0f} s",
-                                f"{figure / MAX_START_S:.2f}x target" if figure else "",
-                                _verdict(figure is not None and figure <= MAX_START_S)))
-        worst = max(peaks, key=lambda p: p[1])
+            rows += _start_rows((("5 yearly summaries", sample_all), ("last summary only", last)), store, pages)
         for label, mb in peaks:
-            rows.append(Row(f"peak memory: {label}", f"{mb:.0f} MB", f"<= {MAX_PEAK_MB} MB", "",
-                            _verdict(mb <= MAX_PEAK_MB)))
-        rows.append(Row("peak memory: worst stage", f"{worst[1]:.0f} MB ({worst[0]})", f"<= {MAX_PEAK_MB} MB", "",
-                        _verdict(worst[1] <= MAX_PEAK_MB)))
+            rows.append(Row(f"peak memory: {label}", f"{mb:.0f} MB", f"<= {MAX_PEAK_MB} MB", "", _verdict(mb <= MAX_PEAK_MB)))
+        if peaks:
+            worst = max(peaks, key=lambda p: p[1])
+            rows.append(Row("peak memory: worst stage", f"{worst[1]:.0f} MB ({worst[0]})", f"<= {MAX_PEAK_MB} MB", "",
+                            _verdict(worst[1] <= MAX_PEAK_MB)))
         return rows
     finally:
         if tmp is not None:
@@ -539,6 +619,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--read-repeats", type=int, default=READ_REPEATS)
     parser.add_argument("--analytics-repeats", type=int, default=ANALYTICS_REPEATS)
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    parser.add_argument("--json", default=None, metavar="PATH", help="also write the rows as JSON to PATH")
     parser.add_argument("--child", nargs=2, metavar=("STAGE", "JSON"), help=argparse.SUPPRESS)
     return parser
 
@@ -554,6 +635,8 @@ def main(argv: list[str] | None = None) -> int:
                skip_openpyxl=args.skip_openpyxl, read_repeats=args.read_repeats,
                analytics_repeats=args.analytics_repeats, log=lambda m: print(f"… {m}", file=sys.stderr))
     print(format_table(rows, markdown=args.markdown))
+    if args.json:
+        Path(args.json).write_text(json.dumps([dataclasses.asdict(r) for r in rows], ensure_ascii=False, indent=1))
     return 0 if all(r.verdict != "MISS" for r in rows) else 1
 
 

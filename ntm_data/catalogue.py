@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -27,19 +28,47 @@ _DIRECTIONS = ("higher", "lower")
 
 
 class CatalogueError(ValueError):
-    """A catalogue file is unusable; the message names the file, the field path and what to fix."""
+    """A catalogue file is unusable; the message names the file, the field path and what to fix.
+
+    str(exc) is English, for developers and logs; `message(lang)` is the same in the user's language,
+    from `code` (a key under `catalogue.` in the locale catalogues) and `params` (its placeholders, with
+    `file` and `path` naming the file and the field)."""
+
+    def __init__(self, text: str, code: str = "invalid", params: Mapping[str, Any] | None = None):
+        super().__init__(text)
+        self.code = code
+        self.params: dict[str, Any] = dict(params or {})
+        self.params.setdefault("detail", text)
+
+    def message(self, lang: str = "vi") -> str:
+        from ntm_data import i18n
+
+        problem = i18n.t(f"catalogue.{self.code}", lang, **self.params)
+        file, path = self.params.get("file"), self.params.get("path")
+        if file and path:
+            return i18n.t("catalogue.at_field", lang, file=file, path=path, problem=problem)
+        if file:
+            return i18n.t("catalogue.in_file", lang, file=file, problem=problem)
+        return problem
 
 
 @dataclass(frozen=True)
 class Threshold:
     """A pass mark for one sub-indicator. `applies_to` is a profile key or "*" (all profiles);
-    `from_year` makes it apply from that year on (yearly-changing thresholds such as income)."""
+    `from_year` makes it apply from that year on and `until_year` up to that year included
+    (yearly-changing thresholds such as income: the 2022 figure must not judge 2025)."""
 
     value: float
     applies_to: str = "*"
     from_year: int | None = None
     source: str = ""
     verified: bool = False
+    until_year: int | None = None
+
+    def applies_in(self, year: int | None) -> bool:
+        """True when the threshold is in force in `year` (any threshold when the year is unknown)."""
+        return year is None or ((self.from_year is None or self.from_year <= year)
+                                and (self.until_year is None or year <= self.until_year))
 
 
 @dataclass(frozen=True)
@@ -55,13 +84,14 @@ class Indicator:
 
     def threshold_for(self, profile: str | None, year: int | None) -> Threshold | None:
         """The threshold for a commune's profile and year: the profile's own beats "*", and among
-        those the latest `from_year` not after `year` (thresholds without a year always apply).
+        those in force in `year` (from_year <= year <= until_year, an absent bound is open) the latest
+        `from_year` wins. None when no threshold is in force: the status is then unknown, never guessed.
 
         `profile` is a threshold profile key: resolve special profiles first with
         `CriteriaSet.threshold_profile` (or call `CriteriaSet.threshold`, which does both)."""
         own = [t for t in self.thresholds if profile is not None and t.applies_to == profile]
         for candidates in (own, [t for t in self.thresholds if t.applies_to == "*"]):
-            usable = [t for t in candidates if year is None or t.from_year is None or t.from_year <= year]
+            usable = [t for t in candidates if t.applies_in(year)]
             if usable:
                 return max(usable, key=lambda t: -math.inf if t.from_year is None else t.from_year)
         return None
@@ -281,49 +311,55 @@ class _Reader:
     def __init__(self, name: str):
         self.name = name or "<catalogue>"
 
-    def fail(self, path: str, problem: str) -> CatalogueError:
-        return CatalogueError(f"{self.name}: {path}: {problem}")
+    def fail(self, path: str, problem: str, error_code: str = "invalid", /, **params: Any) -> CatalogueError:
+        """The error for field `path`: `problem` in English, `error_code`/`params` for the translated message."""
+        return CatalogueError(f"{self.name}: {path}: {problem}", error_code,
+                              {"file": self.name, "path": path, **{k: str(v) for k, v in params.items()}})
 
     def mapping(self, value: object, path: str, required: set[str], optional: set[str]) -> dict[str, Any]:
         if not isinstance(value, dict):
-            raise self.fail(path, f"must be a mapping (key: value), got {type(value).__name__}")
+            raise self.fail(path, f"must be a mapping (key: value), got {type(value).__name__}", "not_mapping",
+                            got=type(value).__name__)
         unknown = sorted(str(k) for k in value if k not in required | optional)
         if unknown:
             allowed = ", ".join(sorted(required | optional))
             raise self.fail(
-                f"{path}.{unknown[0]}" if path else unknown[0], f"unknown field; allowed: {allowed}"
+                f"{path}.{unknown[0]}" if path else unknown[0], f"unknown field; allowed: {allowed}",
+                "unknown_field", allowed=allowed,
             )
         missing = sorted(required - set(value))
         if missing:
-            raise self.fail(f"{path}.{missing[0]}" if path else missing[0], "required field is missing")
+            raise self.fail(f"{path}.{missing[0]}" if path else missing[0], "required field is missing",
+                            "missing_field")
         return value
 
     def text(self, value: object, path: str, *, allow_empty: bool = False) -> str:
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            raise self.fail(path, f"must be text, got {type(value).__name__}")
+            raise self.fail(path, f"must be text, got {type(value).__name__}", "not_text", got=type(value).__name__)
         text = str(value).strip()
         if not text and not allow_empty:
-            raise self.fail(path, "must not be empty")
+            raise self.fail(path, "must not be empty", "empty")
         return text
 
     def year(self, value: object, path: str) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or not 1990 <= value <= 2100:
-            raise self.fail(path, f"must be a year between 1990 and 2100, got {value!r}")
+            raise self.fail(path, f"must be a year between 1990 and 2100, got {value!r}", "not_year", value=value)
         return value
 
     def number(self, value: object, path: str) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise self.fail(path, f"must be a number (use 1 for 'Đạt' on yes/no indicators), got {value!r}")
+            raise self.fail(path, f"must be a number (use 1 for 'Đạt' on yes/no indicators), got {value!r}",
+                            "not_number", value=value)
         return float(value)
 
     def flag(self, value: object, path: str) -> bool:
         if not isinstance(value, bool):
-            raise self.fail(path, f"must be true or false, got {value!r}")
+            raise self.fail(path, f"must be true or false, got {value!r}", "not_flag", value=value)
         return value
 
     def items(self, value: object, path: str) -> list[Any]:
         if not isinstance(value, list):
-            raise self.fail(path, f"must be a list, got {type(value).__name__}")
+            raise self.fail(path, f"must be a list, got {type(value).__name__}", "not_list", got=type(value).__name__)
         return value
 
     def texts(self, value: object, path: str) -> tuple[str, ...]:
@@ -331,7 +367,8 @@ class _Reader:
 
     def choice(self, value: object, path: str, options: tuple[str, ...]) -> str:
         if value not in options:
-            raise self.fail(path, f"must be one of {', '.join(options)}, got {value!r}")
+            raise self.fail(path, f"must be one of {', '.join(options)}, got {value!r}", "not_choice",
+                            options=", ".join(options), value=value)
         return str(value)
 
     # -- pieces --
@@ -339,7 +376,8 @@ class _Reader:
         d = self.mapping(raw, path, {"key", "name_vi", "name_en"}, {"aliases", "uses_thresholds_of"})
         key = self.text(d["key"], f"{path}.key")
         if not re.fullmatch(r"[a-z0-9_]+", key):
-            raise self.fail(f"{path}.key", f"must be lower-case letters, digits or _, got {key!r}")
+            raise self.fail(f"{path}.key", f"must be lower-case letters, digits or _, got {key!r}", "bad_profile_key",
+                            key=key)
         uses = d.get("uses_thresholds_of")
         return Profile(
             key=key,
@@ -350,20 +388,28 @@ class _Reader:
         )
 
     def threshold(self, raw: object, path: str, profiles: set[str]) -> Threshold:
-        d = self.mapping(raw, path, {"value", "source", "verified"}, {"applies_to", "from_year"})
+        d = self.mapping(raw, path, {"value", "source", "verified"}, {"applies_to", "from_year", "until_year"})
         applies_to = self.text(d.get("applies_to", "*"), f"{path}.applies_to")
         if applies_to != "*" and applies_to not in profiles:
             known = ", ".join(sorted(profiles)) or "none defined"
             raise self.fail(
-                f"{path}.applies_to", f'unknown profile {applies_to!r}; use "*" or one of: {known}'
+                f"{path}.applies_to", f'unknown profile {applies_to!r}; use "*" or one of: {known}',
+                "unknown_profile", profile=applies_to, known=known,
             )
         year = d.get("from_year")
+        until = d.get("until_year")
+        from_year = None if year is None else self.year(year, f"{path}.from_year")
+        until_year = None if until is None else self.year(until, f"{path}.until_year")
+        if from_year is not None and until_year is not None and until_year < from_year:
+            raise self.fail(f"{path}.until_year", f"must not be before from_year {from_year}, got {until_year}",
+                            "until_before_from", from_year=from_year, until_year=until_year)
         return Threshold(
             value=self.number(d["value"], f"{path}.value"),
             applies_to=applies_to,
-            from_year=None if year is None else self.year(year, f"{path}.from_year"),
+            from_year=from_year,
             source=self.text(d["source"], f"{path}.source"),
             verified=self.flag(d["verified"], f"{path}.verified"),
+            until_year=until_year,
         )
 
     def thresholds(self, raw: object, path: str, profiles: set[str]) -> tuple[Threshold, ...]:
@@ -377,6 +423,8 @@ class _Reader:
                 raise self.fail(
                     f"{path}[{i}]",
                     f"duplicates {path}[{seen[key]}] (same applies_to {t.applies_to!r} and from_year {t.from_year})",
+                    "duplicate_threshold", other=f"{path}[{seen[key]}]", applies_to=t.applies_to,
+                    from_year=t.from_year if t.from_year is not None else "-",
                 )
             seen[key] = i
         return result
@@ -390,17 +438,20 @@ class _Reader:
         number = criterion if criterion is not None else self.text(d["criterion"], f"{path}.criterion")
         if "criterion" in d and self.text(d["criterion"], f"{path}.criterion") != number:
             raise self.fail(
-                f"{path}.criterion", f"is {d['criterion']!r} but the indicator sits under criterion {number}"
+                f"{path}.criterion", f"is {d['criterion']!r} but the indicator sits under criterion {number}",
+                "criterion_mismatch", value=d["criterion"], number=number,
             )
         if not re.fullmatch(r"\d{1,2}(\.\d{1,2})?", code) or code.split(".")[0] != number:
             raise self.fail(
-                f"{path}.code", f"must be '{number}' or '{number}.N' (criterion {number}), got {code!r}"
+                f"{path}.code", f"must be '{number}' or '{number}.N' (criterion {number}), got {code!r}",
+                "bad_indicator_code", number=number, code=code,
             )
         kind = self.choice(d["kind"], f"{path}.kind", _KINDS)
         direction = self.choice(d.get("direction", "higher"), f"{path}.direction", _DIRECTIONS)
         if kind == "yes_no" and direction != "higher":
             raise self.fail(
-                f"{path}.direction", "a yes_no indicator is met by 'Đạt' (1): direction must be higher"
+                f"{path}.direction", "a yes_no indicator is met by 'Đạt' (1): direction must be higher",
+                "yes_no_direction",
             )
         return Indicator(
             code=code,
@@ -417,7 +468,8 @@ class _Reader:
         d = self.mapping(raw, path, {"number", "name_vi", "name_en"}, {"group_vi", "group_en", "indicators"})
         number = self.text(d["number"], f"{path}.number")
         if not re.fullmatch(r"[1-9]\d?", number):
-            raise self.fail(f"{path}.number", f'must be a criterion number such as "15", got {number!r}')
+            raise self.fail(f"{path}.number", f'must be a criterion number such as "15", got {number!r}',
+                            "bad_criterion_number", number=number)
         indicators = tuple(
             self.indicator(raw_ind, f"{path}.indicators[{i}]", number, profiles)
             for i, raw_ind in enumerate(self.items(d.get("indicators", []), f"{path}.indicators"))
@@ -443,14 +495,15 @@ class _Reader:
         keys = [p.key for p in profiles]
         for i, p in enumerate(profiles):
             if keys.index(p.key) != i:
-                raise self.fail(f"{at(i)}.key", f"profile {p.key!r} is defined twice")
+                raise self.fail(f"{at(i)}.key", f"profile {p.key!r} is defined twice", "profile_twice", key=p.key)
         for i, p in enumerate(profiles):
             if p.uses_thresholds_of is not None and p.uses_thresholds_of not in keys:
-                raise self.fail(f"{at(i)}.uses_thresholds_of", f"unknown profile {p.uses_thresholds_of!r}")
+                raise self.fail(f"{at(i)}.uses_thresholds_of", f"unknown profile {p.uses_thresholds_of!r}",
+                                "unknown_profile_ref", profile=p.uses_thresholds_of)
             seen, key = {p.key}, p.uses_thresholds_of
             while key is not None:
                 if key in seen:
-                    raise self.fail(f"{at(i)}.uses_thresholds_of", "forms a cycle")
+                    raise self.fail(f"{at(i)}.uses_thresholds_of", "forms a cycle", "profile_cycle")
                 seen.add(key)
                 key = profiles[keys.index(key)].uses_thresholds_of
         owner: dict[str, str] = {}
@@ -459,7 +512,8 @@ class _Reader:
                 compact = _profile_words(alias).replace(" ", "")
                 if compact in owner and owner[compact] != p.key:
                     where = f"{at(i)}.aliases[{j - 1}]" if j else f"{at(i)}.name_vi"
-                    raise self.fail(where, f"{alias!r} also names profile {owner[compact]!r}")
+                    raise self.fail(where, f"{alias!r} also names profile {owner[compact]!r}", "alias_clash",
+                                    alias=alias, owner=owner[compact])
                 owner[compact] = p.key
 
     def check_unique(self, criteria: tuple[Criterion, ...], path: str) -> None:
@@ -467,12 +521,14 @@ class _Reader:
         codes: dict[str, str] = {}
         for i, c in enumerate(criteria):
             if c.number in numbers:
-                raise self.fail(f"{path}[{i}].number", f"criterion {c.number} is defined twice")
+                raise self.fail(f"{path}[{i}].number", f"criterion {c.number} is defined twice", "criterion_twice",
+                                number=c.number)
             numbers[c.number] = i
             for j, ind in enumerate(c.indicators):
                 if ind.code in codes:
                     raise self.fail(
-                        f"{path}[{i}].indicators[{j}].code", f"indicator {ind.code} is defined twice"
+                        f"{path}[{i}].indicators[{j}].code", f"indicator {ind.code} is defined twice",
+                        "indicator_twice", code=ind.code,
                     )
                 codes[ind.code] = ind.code
 
@@ -498,11 +554,11 @@ class _Reader:
             for i, c in enumerate(self.items(d["criteria"], "criteria"))
         )
         if not criteria:
-            raise self.fail("criteria", "must list at least one criterion")
+            raise self.fail("criteria", "must list at least one criterion", "no_criteria")
         self.check_unique(criteria, "criteria")
         start, end = self.year(d["period_start"], "period_start"), self.year(d["period_end"], "period_end")
         if end < start:
-            raise self.fail("period_end", f"{end} is before period_start {start}")
+            raise self.fail("period_end", f"{end} is before period_start {start}", "period_order", start=start, end=end)
         return CriteriaSet(
             id=set_id,
             name_vi=self.text(d["name_vi"], "name_vi"),
@@ -518,9 +574,10 @@ class _Reader:
     def set_id(self, value: object, *, builtin_ok: bool = True) -> str:
         set_id = self.text(value, "id")
         if not re.fullmatch(r"[A-Za-z0-9_\-]+", set_id):
-            raise self.fail("id", f"must be letters, digits, _ or - (no spaces), got {set_id!r}")
+            raise self.fail("id", f"must be letters, digits, _ or - (no spaces), got {set_id!r}", "bad_id", id=set_id)
         if not builtin_ok and set_id in BUILTIN_IDS:
-            raise self.fail("id", f"{set_id!r} is a built-in set; give your catalogue its own id")
+            raise self.fail("id", f"{set_id!r} is a built-in set; give your catalogue its own id", "builtin_id",
+                            id=set_id)
         return set_id
 
     def extension(self, d: dict[str, Any]) -> CriteriaSet:
@@ -535,7 +592,8 @@ class _Reader:
         base_id = _builtin_id(base_ref)
         if base_id is None:
             raise self.fail(
-                "extends", f"unknown built-in set {base_ref!r}; use one of {', '.join(BUILTIN_IDS)}"
+                "extends", f"unknown built-in set {base_ref!r}; use one of {', '.join(BUILTIN_IDS)}",
+                "unknown_base", ref=base_ref, options=", ".join(BUILTIN_IDS),
             )
         base = builtin_criteria_sets()[base_id]
         set_id = self.set_id(d["id"], builtin_ok=False)
@@ -546,14 +604,16 @@ class _Reader:
         profiles = base.profiles + extra_profiles
         for i, p in enumerate(extra_profiles):
             if p.key in {b.key for b in base.profiles}:
-                raise self.fail(f"profiles[{i}].key", f"profile {p.key!r} already exists in {base_id}")
+                raise self.fail(f"profiles[{i}].key", f"profile {p.key!r} already exists in {base_id}",
+                                "profile_exists", key=p.key, base=base_id)
         self.check_profiles(profiles, "profiles", offset=len(base.profiles))
         keys = {p.key for p in profiles}
 
         overrides = d.get("overrides", {}) or {}
         if not isinstance(overrides, dict):
             raise self.fail(
-                "overrides", "must be a mapping of indicator code -> {thresholds: [...], replace: false}"
+                "overrides", "must be a mapping of indicator code -> {thresholds: [...], replace: false}",
+                "overrides_not_mapping",
             )
         new_thresholds: dict[str, tuple[Threshold, ...]] = {}
         for code, raw in overrides.items():
@@ -561,7 +621,8 @@ class _Reader:
             ind = base.indicator(str(code))
             if ind is None:
                 raise self.fail(
-                    path, f"{base_id} has no indicator {code!r}; add it under `indicators` instead"
+                    path, f"{base_id} has no indicator {code!r}; add it under `indicators` instead",
+                    "no_base_indicator", base=base_id, code=code,
                 )
             o = self.mapping(raw, path, {"thresholds"}, {"replace"})
             replace_all = self.flag(o.get("replace", False), f"{path}.replace")
@@ -580,11 +641,13 @@ class _Reader:
             path = f"indicators[{i}]"
             ind = self.indicator(raw, path, None, keys)
             if base.criterion(ind.criterion) is None:
-                raise self.fail(f"{path}.criterion", f"{base_id} has no criterion {ind.criterion!r}")
+                raise self.fail(f"{path}.criterion", f"{base_id} has no criterion {ind.criterion!r}",
+                                "no_base_criterion", base=base_id, criterion=ind.criterion)
             if ind.code in base_codes or any(ind.code == e.code for v in extra.values() for e in v):
                 raise self.fail(
                     f"{path}.code",
                     f"indicator {ind.code} already exists; change its thresholds under `overrides`",
+                    "indicator_exists", code=ind.code,
                 )
             extra.setdefault(ind.criterion, []).append(ind)
 
@@ -606,7 +669,7 @@ class _Reader:
         start = self.year(d.get("period_start", base.period_start), "period_start")
         end = self.year(d.get("period_end", base.period_end), "period_end")
         if end < start:
-            raise self.fail("period_end", f"{end} is before period_start {start}")
+            raise self.fail("period_end", f"{end} is before period_start {start}", "period_order", start=start, end=end)
         return CriteriaSet(
             id=set_id,
             name_vi=self.text(d["name_vi"], "name_vi"),
@@ -624,22 +687,24 @@ class _Reader:
 def _parse(data: bytes, name: str) -> object:
     if len(data) > MAX_CATALOGUE_BYTES:
         raise CatalogueError(
-            f"{name}: file is larger than {MAX_CATALOGUE_BYTES // 1_000_000} MB; is it a catalogue?"
+            f"{name}: file is larger than {MAX_CATALOGUE_BYTES // 1_000_000} MB; is it a catalogue?",
+            "too_large", {"file": name, "mb": MAX_CATALOGUE_BYTES // 1_000_000},
         )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise CatalogueError(
-            f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8"
+            f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8",
+            "not_utf8", {"file": name, "byte": exc.start},
         ) from None
     try:
         if name.lower().endswith(".json"):
             return json.loads(text)
         return yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise CatalogueError(
-            f"{name}: not valid {'JSON' if name.lower().endswith('.json') else 'YAML'}: {exc}"
-        ) from None
+        syntax = "JSON" if name.lower().endswith(".json") else "YAML"
+        raise CatalogueError(f"{name}: not valid {syntax}: {exc}", "bad_syntax",
+                             {"file": name, "format": syntax, "error": str(exc)}) from None
 
 
 def load_catalogue_file(source: str | Path | bytes, name: str = "") -> CriteriaSet:
@@ -654,7 +719,8 @@ def load_catalogue_file(source: str | Path | bytes, name: str = "") -> CriteriaS
         try:
             data = path.read_bytes()
         except OSError as exc:
-            raise CatalogueError(f"{name}: cannot read the file ({exc.strerror})") from None
+            raise CatalogueError(f"{name}: cannot read the file ({exc.strerror})", "unreadable_file",
+                                 {"file": name, "reason": exc.strerror}) from None
     return _Reader(name).criteria_set(_parse(data, name))
 
 
@@ -664,7 +730,8 @@ def _builtin_sets() -> tuple[CriteriaSet, ...]:
     for set_id in BUILTIN_IDS:
         criteria_set = load_catalogue_file(CATALOGUE_DIR / f"{set_id}.yaml")
         if criteria_set.id != set_id:
-            raise CatalogueError(f"{set_id}.yaml: id: is {criteria_set.id!r}, expected {set_id!r}")
+            raise CatalogueError(f"{set_id}.yaml: id: is {criteria_set.id!r}, expected {set_id!r}", "wrong_builtin_id",
+                                 {"file": f"{set_id}.yaml", "path": "id", "id": criteria_set.id, "expected": set_id})
         sets.append(criteria_set)
     return tuple(sets)
 
@@ -720,7 +787,8 @@ def get_criteria_set(ref: str | CriteriaSet) -> CriteriaSet:
     set_id = _builtin_id(str(ref))
     if set_id is None:
         raise CatalogueError(
-            f"{ref!r}: unknown criteria set; use one of {', '.join(BUILTIN_IDS)} or a .yaml/.json file"
+            f"{ref!r}: unknown criteria set; use one of {', '.join(BUILTIN_IDS)} or a .yaml/.json file",
+            "unknown_set", {"ref": str(ref), "options": ", ".join(BUILTIN_IDS)},
         )
     return builtin_criteria_sets()[set_id]
 

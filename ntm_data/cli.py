@@ -16,6 +16,7 @@ COMMAND_MODULES = [
     "ntm_data.commands.compare",
     "ntm_data.commands.access",
     "ntm_data.commands.outputs",
+    "ntm_data.commands.generate",
 ]
 
 EXIT_OK = 0

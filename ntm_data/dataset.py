@@ -25,6 +25,16 @@ def _criteria_set(explicit: Any, context: str) -> tuple[Any, str | None]:
     return chosen, detected
 
 
+def set_for_year(year: int | None) -> str:
+    """The national set in force in a report year, for a sheet that names none: ≤2020 QĐ 1980, 2021-2025
+    QĐ 318, ≥2026 QĐ 51; with no year, the default (QĐ 318)."""
+    if year is None:
+        return catalogue.DEFAULT_CRITERIA_SET
+    if year <= 2020:
+        return "qd1980"
+    return "qd318" if year <= 2025 else "qd51"
+
+
 def _period(title: str | None, context: str) -> Period | None:
     for text in (title, context):
         found = parse_period(text) if text else None
@@ -87,7 +97,8 @@ def load_dataset(source: str | Path | bytes, *, name: str | None = None,
     """Read a status workbook and evaluate it.
 
     source: a path or the file's bytes (.xlsx, .xlsm, .xls). criteria_set: an id ("qd318"), a
-    CriteriaSet, or None to use the one named in the sheet's title/notes, else qd318. year: the
+    CriteriaSet, or None to use the one named in the sheet's title/notes, else the one in force in the
+    report period's year (set_for_year: ≤2020 qd1980, 2021-2025 qd318, ≥2026 qd51; no period: qd318). year: the
     evaluation year for yearly thresholds; defaults to the report period's year.
     Raises ReadError when the file is unusable or holds no recognisable table; every other problem
     is an Issue on the Dataset."""
@@ -101,8 +112,17 @@ def load_dataset(source: str | Path | bytes, *, name: str | None = None,
     read = read_tables(grids, chosen)
     if read is None:
         raise ReadError(Issue(Severity.ERROR, "no_table", params={"name": source_name}))
-    issues: list[Issue] = list(read.issues)
     period = _period(read.title, read.title_block)
+    if criteria_set is None and detected is None:
+        # The sheet names no decision: the set in force in its period's year. The table is read again
+        # with that set (its headers are matched against the set's criteria) when it is not the default.
+        by_year = set_for_year(period.year if period else None)
+        if by_year != chosen.id:
+            again = read_tables(grids, catalogue.get_criteria_set(by_year))
+            if again is not None:
+                chosen, read = catalogue.get_criteria_set(by_year), again
+                period = _period(read.title, read.title_block)
+    issues: list[Issue] = list(read.issues)
     communes = _communes(read.communes, chosen, issues, read.title_block)
     evaluation = evaluate(chosen, communes, read.marks, read.values,
                           year if year is not None else (period.year if period else None))
@@ -118,4 +138,6 @@ def load_dataset(source: str | Path | bytes, *, name: str | None = None,
         period=period,
         title=read.title,
         detected_criteria_set=detected,
+        issuing_body=read.issuing_body,
+        grouping_name=read.grouping_name,
     )

@@ -68,7 +68,7 @@ def evaluate_indicators(values: pd.DataFrame, profiles: pd.Series, criteria_set:
     passes = np.where(lower, value <= threshold, value >= threshold)
     by_threshold = np.where(known, np.where(passes, MET, NOT_MET), UNKNOWN)
     mark = values["mark"].to_numpy(dtype=object)
-    has_mark = pd.notna(values["mark"]).to_numpy()
+    has_mark = values["mark"].isin([MET, NOT_MET]).to_numpy()
     status = np.where(has_mark, mark, by_threshold)
     frame = pd.DataFrame({
         "commune_id": values["commune_id"].to_numpy(),
@@ -102,8 +102,8 @@ def evaluate(criteria_set: Any, communes: pd.DataFrame, marks: pd.DataFrame, val
     """Judge every commune against every criterion of `criteria_set`.
 
     communes: index commune_id, column `profile` (threshold profile key or None).
-    marks: commune_id, criterion, mark ("met"/"not_met"/None unreadable), sheet, cell. An unreadable
-           mark's cell is kept on a criterion that stays unknown.
+    marks: commune_id, criterion, mark ("met"/"not_met"/"unknown" explicit/None unreadable), sheet, cell.
+           An unknown or unreadable mark's cell is kept on a criterion that stays unknown.
     values: layouts.common.VALUE_COLUMNS.
     A criterion's status is the sheet's mark when given; otherwise derived from its catalogued
     sub-indicators (met when there is at least one, all have values and all pass; not_met when any
@@ -131,9 +131,9 @@ def evaluate(criteria_set: Any, communes: pd.DataFrame, marks: pd.DataFrame, val
     sheet[pos] = given["sheet"].to_numpy(dtype=object)[ok]
     cell[pos] = given["cell"].to_numpy(dtype=object)[ok]
     has_mark = pd.notna(mark)
-    # An unreadable mark ("abc", "#N/A", a formula without its result) leaves the criterion unknown
-    # unless its values decide it; the unknown still points at the cell to fix.
-    unread = marks[marks["mark"].isna()].drop_duplicates(["commune_id", "criterion"])
+    # An unreadable mark ("abc", "#N/A", a formula without its result) or an explicit "Chưa rõ" leaves the
+    # criterion unknown unless its values decide it; the unknown still points at the cell to fix.
+    unread = marks[~marks["mark"].isin([MET, NOT_MET])].drop_duplicates(["commune_id", "criterion"])
     pos, ok = positions(unread)
     keep = ~has_mark[pos] & (derived[pos] == UNKNOWN)
     sheet[pos[keep]] = unread["sheet"].to_numpy(dtype=object)[ok][keep]

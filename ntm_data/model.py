@@ -7,6 +7,7 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ntm_data import i18n
@@ -126,16 +127,21 @@ class Dataset:
     period: Period | None = None
     title: str | None = None
     detected_criteria_set: str | None = None
+    issuing_body: str | None = None  # the title block's issuing body, lines joined by "\n"
+    grouping_name: str | None = None  # the area the title names: "Huyện Hữu Lũng", "Tỉnh Lạng Sơn"
 
     @cached_property
     def status_matrix(self) -> pd.DataFrame:
         """Wide view: index commune_id (communes order), columns criterion numbers (catalogue order),
-        values Status strings."""
+        values Status strings (object dtype)."""
         order = [c.number for c in self.criteria_set.criteria]
+        grid = _grid_statuses(self.criteria, self.communes.index, order)
+        if grid is not None:  # the evaluator's own row order: a reshape, not a pivot (5x faster nationally)
+            return pd.DataFrame(grid, index=self.communes.index, columns=pd.Index(order, dtype=object), dtype=object)
         wide = self.criteria.pivot(index="commune_id", columns="criterion", values="status")
         wide = wide.reindex(index=self.communes.index, columns=order).fillna(Status.UNKNOWN.value)
         wide.columns.name = None
-        return wide
+        return wide.astype(object)
 
     @cached_property
     def criteria_met(self) -> pd.Series:
@@ -164,3 +170,21 @@ class Dataset:
             criteria=self.criteria[self.criteria["commune_id"].isin(ids)],
             indicators=self.indicators[self.indicators["commune_id"].isin(ids)],
         )
+
+
+def _grid_statuses(criteria: pd.DataFrame, communes: pd.Index, order: list[str]) -> Any:
+    """The statuses as an (n communes, k criteria) object array when the criteria frame lists every
+    commune (communes order) x criterion (`order`) exactly once in that order, as evaluate() and
+    Dataset.subset() leave it; None otherwise (the caller pivots). A missing status reads unknown."""
+
+    n, k = len(communes), len(order)
+    if not k or len(criteria) != n * k:
+        return None
+    ids = criteria["commune_id"].to_numpy(dtype=object).reshape(n, k)
+    numbers = criteria["criterion"].to_numpy(dtype=object).reshape(n, k)
+    if not ((numbers == np.array(order, dtype=object)).all() and (ids == communes.to_numpy(dtype=object)[:, None]).all()):
+        return None
+    status = criteria["status"].to_numpy(dtype=object).reshape(n, k).copy()
+    status[pd.isna(status)] = Status.UNKNOWN.value
+    return status
+

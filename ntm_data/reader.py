@@ -1,6 +1,7 @@
 """Table detection over all sheets of a workbook: pick the tables, read them, merge them into one read."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -42,6 +43,8 @@ class WorkbookRead:
     title: str | None = None
     title_block: str = ""
     context_text: str = ""
+    issuing_body: str | None = None
+    grouping_name: str | None = None
 
 
 def context_text(grids: tuple[SheetGrid, ...]) -> str:
@@ -70,6 +73,119 @@ def sheet_title(grid: SheetGrid, before_row: int) -> str | None:
                 if any(w in folded for w in _TITLE_WORDS):
                     return nfc(v)
     return None
+
+
+# The issuing body heads the title block: "UBND HUYỆN HỮU LŨNG" over "BAN CHỈ ĐẠO CÁC CTMTQG".
+_BODY_STARTS = ("ubnd", "uy ban nhan dan", "bcd", "ban chi dao", "van phong dieu phoi", "vp dieu phoi",
+                "so nong nghiep", "phong nong nghiep", "ban quan ly", "hdnd", "hoi dong nhan dan")
+BODY_LINES = 3
+# An area named in a title: "HUYỆN HỮU LŨNG", "huyện Hữu Lũng, tỉnh Lạng Sơn", "Quận 9", "thị xã Sơn Tây".
+# The name is read in a look-ahead, so that "QUẬN 9 VÀ HUYỆN CẦN GIỜ" yields both areas.
+_AREA = re.compile(r"(?<![^\W_])(huyện|quận|thị xã|thành phố|tỉnh)\s+(?=([^\W_][\w'’-]*(?:[ \t]+[\w'’-]+){0,5}))",
+                   re.IGNORECASE)
+# Words that end an area's name (lower-case NFC: "Hà Tĩnh" is a name, "tỉnh" is not): the next area,
+# a year ("năm 2022", while "Năm Căn" is a name), the rest of a title.
+_NAME_ENDS = {"tỉnh", "thành", "huyện", "quận", "thị", "năm", "giai", "đến", "theo", "về", "của", "vùng", "ngày",
+              "tháng", "tp", "tp.", "trên", "trong", "và", "nông", "xã", "đạt", "tại", "báo", "kết", "-", "–"}
+# Centrally governed cities are provinces, other "thành phố" are district-level.
+_CENTRAL_CITIES = {"ha noi", "ho chi minh", "hai phong", "da nang", "can tho", "hue"}
+
+
+@dataclass(frozen=True)
+class TitleAreas:
+    """What a title block says about who reports and on what area: the issuing body's lines (NFC, as
+    typed) and the district-level and provincial areas named, as proper names ("Hữu Lũng")."""
+
+    issuing_body: str | None
+    districts: tuple[str, ...]
+    provinces: tuple[str, ...]
+
+    @property
+    def grouping_name(self) -> str | None:
+        """"Huyện Hữu Lũng" when exactly one district-level area is named, else "Tỉnh Lạng Sơn" when
+        exactly one province is, else None."""
+        if len(self.districts) == 1:
+            return self.districts[0]
+        if not self.districts and len(self.provinces) == 1:
+            return self.provinces[0]
+        return None
+
+
+def proper_name(text: str) -> str:
+    """'HỮU LŨNG' -> 'Hữu Lũng' (NFC; each word capitalised, so "M'gar" keeps its lower-case g)."""
+    return " ".join(w[:1].upper() + w[1:].lower() for w in nfc(text).split())
+
+
+def title_lines(grid: SheetGrid, before_row: int) -> list[str]:
+    """Distinct texts of the rows above a table (at most TITLE_ROWS), NFC, in reading order."""
+    lines: list[str] = []
+    for row in grid.rows[: min(before_row, TITLE_ROWS)]:
+        for v in row:
+            if isinstance(v, str) and v.strip() and nfc(v) not in lines:
+                lines.append(nfc(v))
+    return lines
+
+
+def title_areas(lines: list[str]) -> TitleAreas:
+    """The issuing body (its lines at the head of the block, joined by a line break) and the areas named."""
+    body: list[str] = []
+    for line in lines:
+        folded = fold(line)
+        if folded.startswith(_BODY_STARTS) and len(body) < BODY_LINES:
+            body.append(line)
+        elif body and not folded.startswith(_NOT_TITLE):
+            break
+    districts: list[str] = []
+    provinces: list[str] = []
+    for line in lines:
+        for match in _AREA.finditer(line):
+            words = match.group(2).split()
+            kept: list[str] = []
+            for k, word in enumerate(words):
+                lower = word.lower()
+                if lower in _NAME_ENDS and (lower != "năm" or k + 1 >= len(words) or words[k + 1][:1].isdigit()):
+                    break
+                if word[:1].isdigit() and (kept or fold(match.group(1)) != "quan"):
+                    break  # "HUYỆN HỮU LŨNG 2022"; only a quận is named by a number ("Quận 9")
+                kept.append(word.rstrip(".,;:"))
+                if word[-1:] in ",;:":
+                    break
+            if not kept or not (kept[0][:1].isupper() or kept[0][:1].isdigit()):
+                continue  # "các xã trong huyện", "toàn huyện năm 2022": no name
+            kind, name = fold(match.group(1)), proper_name(" ".join(kept))
+            label = f"{match.group(1)[:1].upper()}{match.group(1)[1:].lower()} {name}"
+            if kind == "tinh" or (kind == "thanh pho" and fold(name) in _CENTRAL_CITIES):
+                if label not in provinces:
+                    provinces.append(label)
+            elif label not in districts:
+                districts.append(label)
+    return TitleAreas("\n".join(body) or None, tuple(districts), tuple(provinces))
+
+
+def area_name(label: str) -> str:
+    """'Huyện Hữu Lũng' -> 'Hữu Lũng', 'Tỉnh Lạng Sơn' -> 'Lạng Sơn' (the form the Huyện column uses)."""
+    for kind in ("Huyện ", "Quận ", "Thị xã ", "Thành phố ", "Tỉnh "):
+        if label.startswith(kind):
+            return label[len(kind):]
+    return label
+
+
+def _workbook_areas(grids: tuple[SheetGrid, ...], communes: pd.DataFrame, main_sheet: str) -> TitleAreas:
+    """The areas named in the title blocks of every sheet that holds communes (a workbook of commune
+    forms names the district on each form); the issuing body of the main sheet, kept only when every
+    such sheet names the same one."""
+    by_name = {g.name: g for g in grids}
+    found: dict[str, TitleAreas] = {}
+    for sheet, first_row in communes.groupby("sheet", sort=False)["row"].min().items():
+        if sheet in by_name:
+            found[sheet] = title_areas(title_lines(by_name[sheet], int(first_row)))
+    if not found:
+        return TitleAreas(None, (), ())
+    main = found.get(main_sheet) or next(iter(found.values()))
+    bodies = {a.issuing_body for a in found.values()}
+    districts = tuple(dict.fromkeys(d for a in found.values() for d in a.districts))
+    provinces = tuple(dict.fromkeys(p for a in found.values() for p in a.provinces))
+    return TitleAreas(main.issuing_body if len(bodies) == 1 else None, districts, provinces)
 
 
 def read_tables(grids: tuple[SheetGrid, ...], criteria_set: Any) -> WorkbookRead | None:
@@ -124,6 +240,10 @@ def read_tables(grids: tuple[SheetGrid, ...], criteria_set: Any) -> WorkbookRead
     values = values.drop_duplicates(["commune_id", "indicator"], keep="first") if len(values) else empty_frame(VALUE_COLUMNS)
     grid = next(g for g in grids if g.name == main.sheet)
     first_row = int(main.communes["row"].min()) if len(main.communes) else grid.height
+    areas = _workbook_areas(grids, communes, main.sheet)
+    if communes["district"].isna().all() and len(areas.districts) == 1:
+        # No Huyện column and no district group rows: the title block names the one district.
+        communes = communes.assign(district=area_name(areas.districts[0]))
     return WorkbookRead(
         communes=communes[RAW_COMMUNE_COLUMNS].reset_index(drop=True),
         marks=marks[MARK_COLUMNS].reset_index(drop=True),
@@ -135,6 +255,8 @@ def read_tables(grids: tuple[SheetGrid, ...], criteria_set: Any) -> WorkbookRead
         title_block="\n".join(nfc(v) for row in grid.rows[: min(first_row, TITLE_ROWS)] for v in row
                                if isinstance(v, str) and v.strip()),
         context_text=context_text(grids),
+        issuing_body=areas.issuing_body,
+        grouping_name=areas.grouping_name,
     )
 
 

@@ -14,8 +14,9 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
+from ntm_data.catalogue import CatalogueError, CriteriaSet, load_catalogue_file
 from ntm_data.dataset import load_dataset
-from ntm_data.model import Dataset, Period
+from ntm_data.model import Dataset, Period, ReadError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "ntm.sqlite"
@@ -144,7 +145,15 @@ def _step2_audit(conn: Connection) -> None:
     ))
 
 
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_step1_snapshots, _step2_audit)
+def _step3_catalogue_files(conn: Connection) -> None:
+    """v3: the user catalogue file a snapshot was read with (its bytes and name), kept beside the sheet's
+    bytes so the snapshot reloads with it; NULL for a built-in set."""
+    blob = sa.LargeBinary().compile(dialect=conn.dialect)
+    conn.execute(sa.text(f"ALTER TABLE snapshot_files ADD COLUMN catalogue_content {blob}"))
+    conn.execute(sa.text("ALTER TABLE snapshot_files ADD COLUMN catalogue_name VARCHAR(255)"))
+
+
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_step1_snapshots, _step2_audit, _step3_catalogue_files)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # The current schema, for queries (matches the result of every step above).
@@ -169,6 +178,8 @@ _files = sa.Table(
     "snapshot_files", _md,
     sa.Column("snapshot_id", sa.Integer, primary_key=True),
     sa.Column("content", sa.LargeBinary),
+    sa.Column("catalogue_content", sa.LargeBinary),
+    sa.Column("catalogue_name", sa.String(255)),
 )
 _audit = sa.Table(
     "audit", _md,
@@ -275,11 +286,28 @@ def _make_engine(url: str) -> Engine:
 # The store
 
 
-def _read(data: bytes, name: str, criteria_set: str | None) -> Dataset:
+def _read(data: bytes, name: str, criteria_set: str | CriteriaSet | None) -> Dataset:
     """Read with the current reader: a snapshot saved long ago benefits from every later fix."""
     if criteria_set is None:
         return load_dataset(data, name=name)
     return load_dataset(data, name=name, criteria_set=criteria_set)
+
+
+def _is_catalogue_path(ref: object) -> bool:
+    return isinstance(ref, Path) or (isinstance(ref, str) and ref.lower().endswith((".yaml", ".yml", ".json")))
+
+
+@dataclass(frozen=True)
+class UnreadableSnapshot:
+    """A saved snapshot that the current program can no longer read (its bytes stay stored, untouched).
+    `error` is the English reason; `message(lang)` the user's language."""
+
+    info: SnapshotInfo
+    error: Exception
+
+    def message(self, lang: str = "vi") -> str:
+        message = getattr(self.error, "message", None)
+        return message(lang) if callable(message) else str(self.error)
 
 
 def infer_grouping(ds: Dataset) -> str | None:
@@ -310,6 +338,7 @@ class SnapshotStore:
     def __init__(self, url: str | None = None):
         self.url = normalize_url(url) if url else default_url()
         self.engine = _make_engine(self.url)
+        self._unreadable: tuple[UnreadableSnapshot, ...] = ()
         self._ensure_schema()
 
     # -- plumbing
@@ -389,23 +418,50 @@ class SnapshotStore:
             raise SnapshotNotFound(f"no snapshot {snapshot_id}")
         return bytes(content)
 
+    def catalogue_file(self, snapshot_id: int) -> tuple[bytes, str] | None:
+        """(bytes, file name) of the user catalogue the snapshot was saved with; None for a built-in set."""
+        with self._read_tx() as conn:
+            row = conn.execute(sa.select(_files.c.catalogue_content, _files.c.catalogue_name)
+                               .where(_files.c.snapshot_id == snapshot_id)).first()
+        if row is None or row.catalogue_content is None:
+            return None
+        return bytes(row.catalogue_content), row.catalogue_name or "catalogue.yaml"
+
     def load(self, snapshot_id: int) -> Dataset:
-        """The snapshot re-read from its stored bytes with the current reader; `period` and
-        `source_name` are those saved."""
+        """The snapshot re-read from its stored bytes with the current reader, and with the user catalogue
+        file it was saved with (if any); `period` and `source_name` are those saved.
+        Raises ReadError / CatalogueError when the bytes or the catalogue can no longer be read."""
         info = self.info(snapshot_id)
-        ds = _read(self.original_bytes(snapshot_id), info.source_name, info.criteria_set)
+        stored = self.catalogue_file(snapshot_id)
+        cset = info.criteria_set if stored is None else load_catalogue_file(stored[0], stored[1])
+        ds = _read(self.original_bytes(snapshot_id), info.source_name, cset)
         return replace(ds, period=Period.parse(info.period), source_name=info.source_name)
 
     def load_period(self, period: str) -> Dataset:
         return self.load(self.latest_for_period(period).id)
 
     def history(self, criteria_set: str | None = None) -> list[Dataset]:
-        """One dataset per period (its newest save), oldest -> newest; only `criteria_set` when given."""
+        """One dataset per period (its newest save), oldest -> newest; only `criteria_set` when given.
+
+        A snapshot the current program can no longer read (ReadError, CatalogueError) is skipped, not
+        fatal: unreadable() lists those this call skipped. Their stored bytes are never touched."""
         latest: dict[str, SnapshotInfo] = {}
         for info in self.list():
             if criteria_set is None or info.criteria_set == criteria_set:
                 latest[info.period] = info  # list() is in saving order within a period: the last wins
-        return [self.load(info.id) for info in latest.values()]
+        datasets: list[Dataset] = []
+        skipped: list[UnreadableSnapshot] = []
+        for info in latest.values():
+            try:
+                datasets.append(self.load(info.id))
+            except (ReadError, CatalogueError) as exc:
+                skipped.append(UnreadableSnapshot(info, exc))
+        self._unreadable = tuple(skipped)
+        return datasets
+
+    def unreadable(self) -> list[UnreadableSnapshot]:
+        """The snapshots the last history() call skipped because they could not be read."""
+        return list(self._unreadable)
 
     def audit(self) -> list[AuditEntry]:
         """Every save and delete, oldest first."""
@@ -420,13 +476,28 @@ class SnapshotStore:
     # -- changes
     def save(
         self, data: bytes, source_name: str, *, period: str | None = None, grouping: str | None = None,
-        criteria_set: str | None = None, actor: str | None = None,
+        criteria_set: str | Path | None = None, actor: str | None = None,
+        catalogue: bytes | None = None, catalogue_name: str | None = None,
     ) -> SnapshotInfo:
         """Read `data` (ReadError propagates, nothing saved) and keep it with its summary figures.
 
+        criteria_set: a set id, a path to a user catalogue file, or None (detected). A user catalogue may
+        also come as bytes (`catalogue`, named `catalogue_name`, e.g. an upload); its bytes are stored with
+        the snapshot so that it reloads with the same catalogue (CatalogueError propagates, nothing saved).
         Period: `period` if given, else the one the sheet's title names, else PeriodRequired.
         Raises DuplicateSnapshot when the same bytes are already saved. One transaction."""
         data = bytes(data)
+        if catalogue is None and _is_catalogue_path(criteria_set):
+            path = Path(criteria_set)  # type: ignore[arg-type]
+            try:
+                catalogue, catalogue_name = path.read_bytes(), path.name
+            except OSError:
+                load_catalogue_file(path)  # raises the "cannot read the file" CatalogueError
+        chosen: str | CriteriaSet | None = criteria_set  # type: ignore[assignment]
+        if catalogue is not None:
+            catalogue = bytes(catalogue)
+            catalogue_name = catalogue_name or "catalogue.yaml"
+            chosen = load_catalogue_file(catalogue, catalogue_name)
         sha = hashlib.sha256(data).hexdigest()
         existing = self.find(sha)
         if existing is not None:
@@ -434,7 +505,7 @@ class SnapshotStore:
         if grouping is not None and grouping not in GROUPINGS:
             raise ValueError(f"grouping must be one of {', '.join(GROUPINGS)}, not {grouping!r}")
         explicit = Period.parse(period) if period not in (None, "") else None
-        ds = _read(data, source_name, criteria_set)
+        ds = _read(data, source_name, chosen)
         resolved = explicit or ds.period
         if resolved is None:
             raise PeriodRequired(source_name)
@@ -452,7 +523,7 @@ class SnapshotStore:
                 if existing is not None:
                     raise DuplicateSnapshot(existing)
                 snapshot_id = int(conn.execute(_snapshots.insert().values(**row)).inserted_primary_key[0])
-                self._store_bytes(conn, snapshot_id, data)
+                self._store_bytes(conn, snapshot_id, data, catalogue, catalogue_name)
                 self._record_audit(conn, "save", snapshot_id, row["period"], source_name, actor, row["saved_at"])
         except sa.exc.IntegrityError:
             # Another process saved the same file between our check and our insert.
@@ -478,8 +549,10 @@ class SnapshotStore:
             self._record_audit(conn, "delete", snapshot_id, row.period, row.source_name, actor, _utcnow())
 
     @staticmethod
-    def _store_bytes(conn: Connection, snapshot_id: int, data: bytes) -> None:
-        conn.execute(_files.insert().values(snapshot_id=snapshot_id, content=data))
+    def _store_bytes(conn: Connection, snapshot_id: int, data: bytes, catalogue: bytes | None = None,
+                     catalogue_name: str | None = None) -> None:
+        conn.execute(_files.insert().values(snapshot_id=snapshot_id, content=data, catalogue_content=catalogue,
+                                            catalogue_name=catalogue_name if catalogue is not None else None))
 
     @staticmethod
     def _record_audit(

@@ -110,6 +110,12 @@ _NOT_MET_MARKS = frozenset({
     "", "-", "--", "---", "0", "0.0", "chua dat", "khong dat", "co ban dat", "cbd", "chua", "khong", "no",
     "n", "not met", "chua dat chuan", "chua hoan thanh", "false", "\u2717", "\u2718", "cd", "kd", "c.d",
 })
+# An explicit "not known" typed where a mark goes ("Chưa rõ" is what the fill-in template writes): the status
+# stays unknown, with no warning; it is neither a typing slip nor "not met".
+_UNKNOWN_MARKS = frozenset({
+    "chua ro", "chua danh gia", "chua co so lieu", "?", "khong ro", "chua xac dinh",
+})
+UNKNOWN_MARK = "unknown"
 _MARK_TRIM = re.compile(r"^[\s.:;,*()\[\]\"'“”]+|[\s.:;,*()\[\]\"'“”]+$")
 
 
@@ -129,9 +135,10 @@ _MARK_WITH_NOTE = re.compile(r"^(chua dat|khong dat|co ban dat|dat)\s*(?:[(\-–
 
 
 def parse_mark(value: object) -> str | None:
-    """A status mark as "met" / "not_met"; None when it is not a mark we understand.
+    """A status mark as "met" / "not_met" / "unknown"; None when it is not a mark we understand.
 
     Met: "Đạt", "đạt", "x", "X", "✓", "✔", 1. Not met: "Chưa đạt", "Không đạt", "Cơ bản đạt", blank, "-", 0.
+    Unknown (an explicit mark, not an error): "Chưa rõ", "Chưa đánh giá", "Chưa có số liệu", "?".
     """
     if isinstance(value, float) and value != value:  # NaN: an empty cell
         return "not_met"
@@ -140,6 +147,8 @@ def parse_mark(value: object) -> str | None:
         return "met"
     if key in _NOT_MET_MARKS:
         return "not_met"
+    if key in _UNKNOWN_MARKS:
+        return UNKNOWN_MARK
     noted = _MARK_WITH_NOTE.match(key)
     if noted:
         return "met" if noted.group(1) == "dat" else "not_met"

@@ -17,7 +17,7 @@ def body(ctx: PageContext) -> None:
     profile = analytics.commune_profile(ds, commune_id)
     total = len(ds.criteria_set.criteria)
 
-    cols = st.columns(4)
+    cols = render.kpi_row(4)
     render.kpi(cols[0], ctx.t("ui.profile.criteria_met"), f"{profile.criteria_met}/{total}")
     render.kpi(cols[1], ctx.t("ui.profile.at_standard"), ctx.t("ui.yes" if profile.at_standard else "ui.no"))
     render.kpi(cols[2], ctx.t("ui.col.target_year"), render.fmt_year(profile.target_year))
@@ -33,10 +33,11 @@ def body(ctx: PageContext) -> None:
         render.empty_state("ui.profile.no_indicators", lang)
     else:
         render.table(profile.indicators, lang, ["indicator", name, "value", "threshold", "unit", "status", "verified"],
-                     status_columns=["status"], headers={name: ctx.t("ui.col.indicator_name")}, key="indicators")
+                     status_columns=["status"], headers={name: ctx.t("ui.col.indicator_name")}, key="indicators",
+                     column_config={name: render.long_text_column()})
 
     st.subheader(ctx.t("ui.profile.history"))
-    history = render.commune_history(ctx.history, commune_id)
+    history = analytics.commune_history(ctx.history, commune_id)
     if len(history) < 2:
         render.empty_state("ui.profile.no_history", lang)
     render.table(history, lang, ["period", "criteria_met", "at_standard", "missing"], code_columns=["missing"],

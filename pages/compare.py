@@ -25,9 +25,9 @@ def body(ctx: PageContext) -> None:
         return
     result = analytics.compare_snapshots(history[old_i], history[new_i])
 
-    cols = st.columns(4)
+    cols = render.kpi_row(4)
     render.kpi(cols[0], ctx.t("ui.compare.newly_at_standard"), str(len(result.newly_at_standard)))
-    render.kpi(cols[1], ctx.t("ui.compare.dropped"), str(len(result.dropped_from_standard)))
+    render.kpi(cols[1], ctx.t("ui.compare.dropped_short"), str(len(result.dropped_from_standard)))
     render.kpi(cols[2], ctx.t("ui.compare.gained"), str(int((result.changes["change"] == "gained").sum())))
     render.kpi(cols[3], ctx.t("ui.compare.lost"), str(int((result.changes["change"] == "lost").sum())))
 
@@ -42,8 +42,12 @@ def body(ctx: PageContext) -> None:
         render.empty_state("ui.compare.no_changes", lang)
     else:
         per_criterion = render.changes_by_criterion(result.changes, ds=history[new_i], lang=lang)
+        per_criterion = per_criterion[render.informative(per_criterion, list(per_criterion.columns))]
         st.dataframe(per_criterion, hide_index=True, width="stretch", key="per_criterion")
-        render.table(result.changes, lang, ["name", "criterion", "old", "new"], status_columns=["old", "new"],
+        st.subheader(ctx.t("ui.compare.by_commune"))
+        named = result.changes.assign(criterion=result.changes["criterion"].map(
+            lambda n: render.criterion_label(history[new_i].criteria_set, n, lang)))
+        render.table(named, lang, ["name", "criterion", "old", "new"], status_columns=["old", "new"],
                      key="changes")
 
     st.subheader(ctx.t("ui.compare.movers"))
@@ -51,7 +55,7 @@ def body(ctx: PageContext) -> None:
     if movers.empty:
         render.empty_state("ui.compare.no_movers", lang)
     else:
-        st.plotly_chart(charts.movers_bars(movers, lang), key="movers")
+        charts.show(charts.movers_bars(movers, lang), key="movers")
     if not result.revised_values.empty:
         st.subheader(ctx.t("ui.compare.revised"))
         render.table(result.revised_values, lang, ["name", "indicator", "old", "new"], key="revised")

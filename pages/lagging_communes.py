@@ -22,6 +22,8 @@ def body(ctx: PageContext) -> None:
     label = render.indicator_label(cset, target, lang) if indicator else render.criterion_label(cset, target, lang)
     if indicator and render.unverified_threshold(cset, indicator):
         st.caption(ctx.md("ui.lagging_criteria.unverified", codes=indicator))
+    elif not indicator and codes:
+        st.caption(ctx.t("ui.lagging_communes.pick_indicator"))
     lagging = analytics.lagging_communes(ds, target)
     st.subheader(ctx.md("ui.lagging_communes.heading", target=label, count=len(lagging)))
     if lagging.empty:

@@ -13,7 +13,8 @@ def body(ctx: PageContext) -> None:
     ranked = analytics.lagging_criteria(ds)
     name = render.name_column(lang)
     st.subheader(ctx.t("ui.lagging_criteria.ranking"))
-    render.table(ranked, lang, ["criterion", name, "not_met", "met", "unknown", "met_share"],
+    render.table(ranked, lang, ["criterion", name, "not_met", "met", *["unknown"] * bool(ranked["unknown"].any()),
+                                "met_share"],
                  headers={name: ctx.t("ui.col.criterion_name")}, key="ranking")
 
     numbers = list(ranked["criterion"])
@@ -24,13 +25,16 @@ def body(ctx: PageContext) -> None:
     if spread.empty:
         render.empty_state("ui.lagging_criteria.no_values", lang)
         return
-    st.plotly_chart(charts.indicator_strip(spread, lang), key="spread")
+    charts.show(charts.indicator_strip(spread, lang), key="spread")
     unverified = sorted(spread.loc[spread["verified"].eq(False), "indicator"].astype(str).unique())
     if unverified:
         st.warning(ctx.md("ui.lagging_criteria.unverified", codes=", ".join(unverified)), icon=":material/help:")
-    summary = render.indicator_summary(spread)
-    render.table(summary, lang, ["indicator", name, "unit", "threshold", "verified", "met", "not_met", "unknown"],
-                 headers={name: ctx.t("ui.col.indicator_name")}, key="indicators")
+    summary = analytics.indicator_summary(spread)
+    # Unverified thresholds are named in the warning above, so no column for them: the table fits a projector.
+    columns = ["indicator", name, "not_met", "met", *["unknown"] * bool(summary["unknown"].any()), "unit",
+               "thresholds", "min", "median"]
+    render.table(summary, lang, columns, headers={name: ctx.t("ui.col.indicator_name")}, key="indicators",
+                 column_config={name: render.long_text_column(220)})
 
 
 frame.run("lagging_criteria", body)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime
 
+import numpy as np
 import streamlit as st
 
 from ntm_data import analytics
@@ -20,7 +21,7 @@ def body(ctx: PageContext) -> None:
     if years.empty:
         render.empty_state("ui.timeline.no_years", lang)
     else:
-        st.plotly_chart(charts.target_year_chart(years, lang), key="years")
+        charts.show(charts.target_year_chart(years, lang), key="years")
 
     # Overdue and at-risk tables are stacked: side by side they truncate columns on a projector.
     st.subheader(ctx.t("ui.timeline.overdue"))
@@ -38,9 +39,11 @@ def body(ctx: PageContext) -> None:
         if risky.empty:
             render.empty_state("ui.timeline.at_risk_none", lang)
         else:
-            shown = risky.assign(pace=risky["pace"].round(1), projected_year=risky["projected_year"].round(0))
+            # A standard reached in "2026.4" is reached during 2027: round the projection up, never down.
+            shown = risky.assign(pace=risky["pace"].round(1), projected_year=np.ceil(risky["projected_year"]))
             render.table(shown, lang, ["name", "district", "target_year", "criteria_met", "pace", "projected_year"],
                          key="at_risk")
+            st.caption(ctx.t("ui.timeline.projection_note"))
 
 
 frame.run("timeline", body)

@@ -93,3 +93,18 @@ def plain(markdown: str) -> str:
 
 def texts(elements: Any) -> list[str]:
     return [plain(e.value) for e in elements]
+
+
+def displayed_with(at: AppTest, column: str) -> pd.DataFrame:
+    """The first table that has `column`, as the user reads it: the text of every cell (numbers formatted in
+    the UI language, '—' for missing), from the Styler display values sent with the table."""
+    from streamlit import dataframe_util
+
+    for df in at.dataframe:
+        raw = df.value
+        frame = raw.data if hasattr(raw, "data") else raw
+        if column in frame.columns:
+            shown = dataframe_util.convert_arrow_bytes_to_pandas_df(df.proto.arrow_data.styler.display_values)
+            shown.columns = frame.columns
+            return shown
+    raise AssertionError(f"no table with column {column!r}")

@@ -8,6 +8,7 @@ import pytest
 from app_support import (
     SAMPLE,
     array,
+    displayed_with,
     frame_with,
     go,
     metrics,
@@ -71,6 +72,8 @@ def test_overview_deltas_are_change_since_previous_year(overview, now, before):
     deltas = {m.label: m.delta for m in overview.metric}
     change = int((now["criteria_met"] == 19).sum() - (before["criteria_met"] == 19).sum())
     assert deltas["Xã đạt chuẩn NTM"] == f"{change:+d}"
+    share = ((now["criteria_met"] == 19).mean() - (before["criteria_met"] == 19).mean()) * 100
+    assert deltas["Tỷ lệ xã đạt chuẩn"] == f"{share:+.1f} điểm %".replace(".", ",")  # percentage points
     assert any("2024" in c for c in texts(overview.caption))
 
 
@@ -198,3 +201,29 @@ def test_every_page_renders_in_both_languages(lang):
         no_exception(at)
         assert not at.error, texts(at.error)
         assert texts(at.title)[0]
+
+
+@pytest.mark.parametrize("lang, value, need, gap", [
+    ("vi", "Kết quả (%)", "Cần thêm", "Còn thiếu (điểm)"),
+    ("en", "Value (%)", "Still needed", "Gap (points)"),
+])
+def test_lagging_sub_indicator_numbers_read_in_the_ui_language(lang, value, need, gap):
+    summary = summarize(SAMPLE / "huu_lung_2025.xlsx")
+    values = {c["name"]: c["indicators"]["15.1"] for c in summary["communes"] if c["indicators"].get("15.1", 100) < 95}
+    at = start("lagging_communes", criterion="15", indicator="15.1", lang=lang)
+    no_exception(at)
+    shown = displayed_with(at, value).set_index("Xã" if lang == "vi" else "Commune")
+    assert dict(shown[value]) == {n: fmt_number(v, lang) for n, v in values.items()}
+    sample = next(v for v in values.values() if v != int(v))
+    assert (f"{sample:.1f}".replace(".", ",") if lang == "vi" else f"{sample:.1f}") in set(shown[value])
+    wrong_mark = "." if lang == "vi" else ","  # gaps are under 1,000 points: any mark is the decimal one
+    assert not any(wrong_mark in g for g in shown[gap])
+    assert "None" not in shown.to_string() and "nan" not in shown.to_string()
+    assert all(n.startswith("cần thêm") if lang == "vi" else n.endswith("needed") for n in shown[need])
+
+
+def test_missing_numbers_show_a_dash_not_none():
+    at = start("lagging_communes")
+    near = displayed_with(at, "Năm phấn đấu")
+    assert "None" not in set(near["Năm phấn đấu"])
+    assert all(y == "—" or re.fullmatch(r"20\d\d", y) for y in near["Năm phấn đấu"])  # years keep no '.'

@@ -13,9 +13,9 @@ from ui import charts, render
     (1234.5, "en", 1, "1,234.5"),
     (17.0, "vi", 1, "17"),
     (16.28, "vi", 1, "16,3"),
-    (float("nan"), "vi", 1, "–"),
-    (None, "en", 1, "–"),
-    (pd.NA, "en", 1, "–"),
+    (float("nan"), "vi", 1, "—"),
+    (None, "en", 1, "—"),
+    (pd.NA, "en", 1, "—"),
 ])
 def test_fmt_number(value, lang, digits, expected):
     assert render.fmt_number(value, lang, digits) == expected
@@ -107,3 +107,49 @@ def test_blank_template_download_is_a_workbook():
     from ui.data import template
 
     assert template("qd318", "vi")[:2] == b"PK"
+
+
+@pytest.mark.parametrize("lang, expected", [
+    ("vi", {"Kết quả": ["91,1", "7", "1.234,5"], "Ngưỡng đạt": ["95", "—", "0,5"],
+            "Năm phấn đấu": ["2025", "—", "2027"], "Xã": ["A", "—", "C"]}),
+    ("en", {"Value": ["91.1", "7", "1,234.5"], "Threshold": ["95", "—", "0.5"],
+            "Target year": ["2025", "—", "2027"], "Commune": ["A", "—", "C"]}),
+])
+def test_number_styler_formats_in_the_ui_language(lang, expected):
+    frame = pd.DataFrame({"name": ["A", None, "C"], "value": [91.1, 7.0, 1234.5], "threshold": [95, None, 0.5],
+                          "target_year": pd.array([2025, None, 2027], dtype="Int64")})
+    shown = render.display_frame(frame, lang, ["name", "value", "threshold", "target_year"])
+    styler = render.number_styler(shown, lang, [render.header("target_year", lang)])
+    assert styler.data[render.header("value", lang)].dtype == float  # a full column still sorts by value
+    assert styler.data[render.header("threshold", lang)].tolist() == expected[render.header("threshold", lang)]
+    cells = styler._translate(False, False)["body"]
+    texts = {col: [row[i + 1]["display_value"] for row in cells] for i, col in enumerate(shown.columns)}
+    assert texts == expected
+
+
+@pytest.mark.parametrize("values, lang, expected", [
+    ((95.0,), "vi", "95"), ((90.0, 95.5), "vi", "90 / 95,5"), ((), "en", "—"), (2.5, "en", "2.5"),
+])
+def test_fmt_numbers(values, lang, expected):
+    assert render.fmt_numbers(values, lang) == expected
+
+
+@pytest.mark.parametrize("units, columns, expected", [
+    (["%", "%"], ["name", "value", "threshold", "unit"], {"value": "Kết quả (%)", "threshold": "Ngưỡng đạt (%)"}),
+    (["%", "hộ"], ["name", "value", "unit"], {}),          # mixed units: the unit column stays
+    (["", ""], ["value", "unit"], {}),
+    (["%", "%"], ["name", "value"], {}),                   # no unit column asked for
+])
+def test_unit_headers(units, columns, expected):
+    frame = pd.DataFrame({"name": ["A", "B"], "value": [1.0, 2.0], "threshold": [3.0, 3.0], "unit": units})
+    assert render.unit_headers(frame, columns, "vi") == expected
+
+
+def test_movers_chart_has_whole_number_ticks_and_trend_has_no_axis_titles():
+    fig = charts.movers_bars(pd.DataFrame({"name": ["A", "B"], "delta": [3, 1]}), "vi")
+    assert fig.layout.xaxis.dtick == 1
+    trend = pd.DataFrame({"period": ["2024", "2025"], "communes": [25, 25], "at_standard": [12, 13],
+                          "average_met": [17.2, 17.7]})
+    fig = charts.trend_lines(trend, "vi")
+    assert fig.layout.yaxis.title.text is None and list(fig.data[0].text) == [12, 13]
+    assert fig.layout.font.size == charts.FONT_SIZE and fig.layout.separators == ",."

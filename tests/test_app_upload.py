@@ -207,3 +207,15 @@ def test_a_failing_reader_shows_a_friendly_message(monkeypatch):
     assert not at.exception
     assert t("ui.error.unexpected", "vi") in texts(at.error)
     assert len(at.sidebar.get("page_link")) == 8
+
+
+@pytest.mark.parametrize("lang, population, warning", [("vi", "7.419", "chưa rõ"), ("en", "7,419", "unknown")])
+def test_values_file_on_data_page_reads_in_the_ui_language(lang, population, warning):
+    from app_support import displayed_with
+
+    at = upload(start("data", lang=lang), VALUES_FILE.name, VALUES_FILE.read_bytes())
+    no_exception(at)
+    column = "Dân số" if lang == "vi" else "Population"
+    preview = displayed_with(at, column)
+    assert population in set(preview[column])  # Yên Thịnh's 7419 people, with the language's thousands mark
+    assert any(warning in w for w in texts(at.warning))  # most criteria unknown: the page says why

@@ -147,7 +147,8 @@ def test_special_profiles_use_tdmnpb(qd318):
         ("qd318", "3.1", "dnb", 2022, 80),
         ("qd318", "3.1", None, None, 80),
         ("qd318", "10", "tdmnpb", 2022, 39),
-        ("qd318", "10", "tdmnpb", 2025, 39),
+        ("qd318", "10", "tdmnpb", 2023, None),  # the 2022 figure does not carry forward (until_year)
+        ("qd318", "10", "tdmnpb", 2025, None),
         ("qd318", "10", "tdmnpb", 2021, None),  # the 2022 figure does not reach back
         ("qd318", "10", "dbkk", None, 39),
         ("qd318", "10", "dbsh", 2022, None),
@@ -161,6 +162,7 @@ def test_special_profiles_use_tdmnpb(qd318):
         ("qd1980", "10", "dnb", 2020, 59),
         ("qd1980", "10", "dhntb", None, 41),
         ("qd1980", "10", "dnb", 2019, None),
+        ("qd1980", "10", "dnb", 2021, None),  # "đến năm 2020": that year only
         ("qd1980", "12", "btb", 2017, 90),
         ("qd1980", "9.2", "dbscl", 2017, 80),
     ],
@@ -205,6 +207,45 @@ YEARLY = Indicator(
 )
 def test_threshold_for_year_keyed(profile, year, expected):
     assert YEARLY.threshold_for(profile, year).value == expected
+
+
+BOUNDED = Indicator(
+    code="10", criterion="10", name_vi="Thu nhập", name_en="Income", unit="triệu đồng/người/năm", kind="number",
+    thresholds=(
+        Threshold(39, "tdmnpb", 2022, "s", True, until_year=2022),
+        Threshold(42, "tdmnpb", 2023, "s", True, until_year=2024),
+        Threshold(30, "*", None, "s", True, until_year=2021),
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("profile", "year", "expected"),
+    [
+        ("tdmnpb", 2022, 39),
+        ("tdmnpb", 2023, 42),
+        ("tdmnpb", 2024, 42),  # until_year is included
+        ("tdmnpb", 2025, None),  # nothing in force: unknown, not the last known figure
+        ("tdmnpb", 2021, 30),  # own not yet in force -> "*" still in force
+        ("dbsh", 2021, 30),
+        ("dbsh", 2022, None),
+        ("tdmnpb", None, 42),  # no year known: the latest
+    ],
+)
+def test_until_year_bounds_a_threshold(profile, year, expected):
+    found = BOUNDED.threshold_for(profile, year)
+    assert (None if found is None else found.value) == expected
+
+
+def test_until_year_is_read_from_a_user_file(tmp_path):
+    path = tmp_path / "x.yaml"
+    path.write_text(EXT + "overrides:\n  '10': {thresholds: [{value: 41, applies_to: tdmnpb, from_year: 2023, "
+                    "until_year: 2023, source: x, verified: true}]}\n", encoding="utf-8")
+    cset = load_catalogue_file(path)
+    assert [(t.value, t.from_year, t.until_year) for t in cset.indicator("10").thresholds] == [
+        (39, 2022, 2022), (41, 2023, 2023)]
+    assert cset.threshold("10", "tdmnpb", 2023).value == 41
+    assert cset.threshold("10", "tdmnpb", 2024) is None
 
 
 @pytest.mark.parametrize(
@@ -598,6 +639,15 @@ criteria:
             "overrides.15.1.thresholds[0].from_year: must be a year",
         ),
         (
+            EXT + "overrides:\n  '15.1': {thresholds: [{value: 95, from_year: 2024, until_year: 2023, source: x, "
+            "verified: true}]}\n",
+            "overrides.15.1.thresholds[0].until_year: must not be before from_year 2024",
+        ),
+        (
+            EXT + "overrides:\n  '15.1': {thresholds: [{value: 95, until_year: '2023a', source: x, verified: true}]}\n",
+            "overrides.15.1.thresholds[0].until_year: must be a year",
+        ),
+        (
             EXT + "overrides:\n  '15.1':\n    thresholds:\n      - {value: 95, source: x, verified: true}\n"
             "      - {value: 96, source: y, verified: true}\n",
             "overrides.15.1.thresholds[1]: duplicates",
@@ -674,6 +724,72 @@ def test_bad_user_files_name_file_and_field(text, fragment):
         _load(text)
     message = str(info.value)
     assert message.startswith("tinh.yaml: ") and fragment in message, message
+
+
+@pytest.mark.parametrize(
+    ("source", "code", "vi", "en"),
+    [
+        (
+            EXT.replace("name_en: Province X\n", ""), "missing_field",
+            "tinh.yaml, mục name_en: thiếu mục bắt buộc", "tinh.yaml, field name_en: required field is missing",
+        ),
+        (
+            EXT + "overrides:\n  '15.1': {thresholds: [{value: '95%', source: x, verified: true}]}\n", "not_number",
+            "tinh.yaml, mục overrides.15.1.thresholds[0].value: phải là một số (chỉ tiêu Đạt/Chưa đạt ghi 1 cho "
+            "“Đạt”), đang ghi “95%”",
+            "tinh.yaml, field overrides.15.1.thresholds[0].value: must be a number (use 1 for “Đạt” on yes/no "
+            "indicators), got “95%”",
+        ),
+        (
+            EXT + "overrides:\n  '15.1': {thresholds: [{value: 95, applies_to: hanoi, source: x, verified: true}]}\n",
+            "unknown_profile", "không có vùng/nhóm “hanoi”", "unknown profile “hanoi”",
+        ),
+        (
+            EXT + "overrides:\n  '99.1': {thresholds: []}\n", "no_base_indicator",
+            "tinh.yaml, mục overrides.99.1: qd318 không có chỉ tiêu 99.1; hãy thêm chỉ tiêu này ở mục indicators",
+            "tinh.yaml, field overrides.99.1: qd318 has no indicator 99.1; add it under indicators instead",
+        ),
+        ("id: [unclosed\n", "bad_syntax", "tinh.yaml: tệp không đúng cú pháp YAML", "tinh.yaml: not valid YAML"),
+    ],
+)
+def test_catalogue_errors_in_the_users_language(source, code, vi, en):
+    with pytest.raises(CatalogueError) as info:
+        _load(source)
+    error = info.value
+    assert error.code == code and error.params["file"] == "tinh.yaml"
+    assert vi in error.message("vi") and en in error.message("en")
+    assert str(error).startswith("tinh.yaml: ")  # developers keep the English text
+    assert "{" not in error.message("vi") and "catalogue." not in error.message("vi")
+
+
+def test_catalogue_errors_outside_a_file_are_translated_too(tmp_path):
+    with pytest.raises(CatalogueError) as info:
+        get_criteria_set("qd999")
+    assert info.value.code == "unknown_set"
+    assert info.value.message("vi").startswith("không có bộ tiêu chí “qd999”; dùng một trong: qd1980, qd318, qd51")
+    assert "unknown criteria set" in str(info.value)
+    with pytest.raises(CatalogueError) as info:
+        load_catalogue_file(tmp_path / "missing.yaml")
+    assert info.value.message("vi").startswith("missing.yaml: không đọc được tệp")
+
+
+def test_every_catalogue_error_code_has_both_languages():
+    import ast
+
+    from ntm_data import i18n
+
+    tree = ast.parse((ROOT / "ntm_data" / "catalogue.py").read_text(encoding="utf-8"))
+    codes = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            name = getattr(node.func, "attr", None) or getattr(node.func, "id", None)
+            position = {"fail": 2, "CatalogueError": 1}.get(name)
+            if position is not None and len(node.args) > position and isinstance(node.args[position], ast.Constant):
+                codes.add(node.args[position].value)
+    assert len(codes) >= 40 and {"missing_field", "not_number", "unknown_set", "until_before_from"} <= codes
+    for code in codes | {"at_field", "in_file", "invalid"}:
+        for lang in ("vi", "en"):
+            assert f"catalogue.{code}" in i18n.catalogue(lang), (code, lang)
 
 
 def test_bad_files_other_than_yaml_content(tmp_path):

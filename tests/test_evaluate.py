@@ -113,7 +113,8 @@ def test_unreadable_mark_falls_back_to_values():
     assert ev.criteria.set_index(["commune_id", "criterion"]).at[("a", "15"), "source"] == "derived"
 
 
-@pytest.mark.parametrize(("year", "status"), [(2021, "unknown"), (2022, "met"), (2024, "met"), (None, "met")])
+# QĐ 318's 2022 income figure judges 2022 only: 2024 has no known threshold, so the value stays unknown.
+@pytest.mark.parametrize(("year", "status"), [(2021, "unknown"), (2022, "met"), (2024, "unknown"), (None, "met")])
 def test_yearly_threshold(year, status):
     values = _values([("a", "10", 40.0, None, "F5")])
     ev = evaluate(CS, _communes({"a": "tdmnpb"}), _marks([]), values, year)

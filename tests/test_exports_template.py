@@ -141,10 +141,12 @@ def test_prefilled_template_round_trips():
     original = make_dataset(rows, period=2024)
     data = blank_template("qd318", dataset=original)
     ds = load_dataset(data)
-    assert ds.errors == ()
-    # the one unknown mark is written "Chưa rõ" (a blank would read as not met) and flagged for the office
-    assert [i.code for i in ds.warnings] == ["unknown_mark"]
+    # the one unknown mark is written "Chưa rõ" (a blank would read as not met) and read back as an
+    # explicit unknown: no issue at all
+    assert ds.issues == ()
     assert open_book(data)["Tổng hợp"]["X6"].value == "Chưa rõ"
+    criterion_17 = ds.criteria[(ds.criteria["commune_id"] == "06282") & (ds.criteria["criterion"] == "17")].iloc[0]
+    assert (criterion_17["status"], criterion_17["source"], criterion_17["cell"]) == ("unknown", "none", "X6")
     assert ds.period is not None and ds.period.year == 2024
     assert list(ds.communes["name"]) == ["Vân Nham", "Hòa Lạc", "Yên Bình"]
     assert list(ds.communes["code"]) == ["06280", "06281", "06282"]

@@ -282,7 +282,7 @@ def test_upgrading_a_v1_database_keeps_its_snapshots(db_url: str):
 
     with SnapshotStore(db_url) as s:
         with s.engine.connect() as conn:
-            assert storage.schema_version(conn) == storage.SCHEMA_VERSION == 2
+            assert storage.schema_version(conn) == storage.SCHEMA_VERSION == 3
         [info] = s.list()
         assert (info.id, info.period, info.source_name, info.saved_by, info.communes) == (
             1, "2022", "old.xlsx", None, 3)
@@ -327,3 +327,86 @@ def test_default_location_and_overrides(monkeypatch, tmp_path: Path):
     assert (tmp_path / "new" / "dir" / "ntm.sqlite").is_file()
     monkeypatch.setenv("NTM_DATABASE_URL", "postgresql://x@h/db")
     assert storage.default_url() == "postgresql+psycopg://x@h/db"
+
+
+# ---- unreadable snapshots and user catalogue files -----------------------------------------------------
+CATALOGUE = PROJECT_ROOT / "sample_data" / "catalogue_tinh_mau.yaml"
+
+
+def _values_2024() -> bytes:
+    """15.1 values only: under the sample province catalogue 94 % fails (95), under QĐ 318 it passes (none)."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["SỐ LIỆU CHỈ TIÊU NÔNG THÔN MỚI NĂM 2024"])
+    sheet.append(["STT", "Tên xã", "Vùng", "15.1. Tỷ lệ người dân tham gia BHYT (%)"])
+    sheet.append([1, "Vân Nham", "TDMNPB", "94%"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _corrupt(store: SnapshotStore, snapshot_id: int, content: bytes) -> None:
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE snapshot_files SET content = :c WHERE snapshot_id = :i"),
+                     {"c": content, "i": snapshot_id})
+
+
+def test_history_skips_a_snapshot_that_can_no_longer_be_read(store: SnapshotStore):
+    first = store.save(yearly(2022, BOOK_2022), "2022.xlsx")
+    second = store.save(yearly(2023, BOOK_2023), "2023.xlsx")
+    assert store.unreadable() == []
+    _corrupt(store, first.id, b"not a workbook any more")
+    history = store.history()
+    assert [str(ds.period) for ds in history] == ["2023"]
+    [skipped] = store.unreadable()
+    assert skipped.info == first and isinstance(skipped.error, ReadError)
+    assert skipped.message("vi") != skipped.message("en")
+    # nothing lost: the stored bytes, the row and the audit are untouched
+    assert store.original_bytes(first.id) == b"not a workbook any more"
+    assert [i.id for i in store.list()] == [first.id, second.id]
+    assert _counts(store) == (2, 2, 2)
+    with pytest.raises(ReadError):
+        store.load(first.id)
+    _corrupt(store, first.id, yearly(2022, BOOK_2022, note="repaired"))  # read again, nothing reported
+    assert [str(ds.period) for ds in store.history()] == ["2022", "2023"] and store.unreadable() == []
+
+
+@pytest.mark.parametrize("how", ["path", "bytes"])
+def test_snapshot_saved_with_a_user_catalogue_reloads_with_it(store: SnapshotStore, how: str):
+    data = _values_2024()
+    if how == "path":
+        info = store.save(data, "chi_tieu.xlsx", criteria_set=str(CATALOGUE))
+    else:
+        info = store.save(data, "chi_tieu.xlsx", catalogue=CATALOGUE.read_bytes(), catalogue_name="tinh.yaml")
+    assert info.criteria_set == "tinh_mau_2023"
+    stored = store.catalogue_file(info.id)
+    assert stored is not None and stored[0] == CATALOGUE.read_bytes()
+    assert stored[1] == ("catalogue_tinh_mau.yaml" if how == "path" else "tinh.yaml")
+    ds = store.load(info.id)
+    assert ds.criteria_set.id == "tinh_mau_2023"
+    row = ds.indicators.iloc[0]
+    assert (row["threshold"], row["status"]) == (95.0, "not_met")
+    [again] = store.history()
+    assert again.criteria_set.id == "tinh_mau_2023" and store.unreadable() == []
+
+
+def test_built_in_sets_store_no_catalogue_and_a_bad_catalogue_saves_nothing(store: SnapshotStore):
+    from ntm_data.catalogue import CatalogueError
+
+    info = store.save(yearly(2022, BOOK_2022), "2022.xlsx")
+    assert store.catalogue_file(info.id) is None
+    with pytest.raises(CatalogueError):
+        store.save(_values_2024(), "x.xlsx", catalogue=b"id: [broken", catalogue_name="bad.yaml")
+    assert _counts(store) == (1, 1, 1)
+
+
+def test_a_snapshot_whose_set_is_gone_is_skipped_not_fatal(store: SnapshotStore):
+    """Saved before catalogue files were stored (v2): its set id no longer resolves."""
+    data = yearly(2022, BOOK_2022)
+    info = store.save(data, "2022.xlsx")
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE snapshots SET criteria_set = 'tinh_da_xoa' WHERE id = :i"), {"i": info.id})
+    assert store.history() == []
+    [skipped] = store.unreadable()
+    assert skipped.info.criteria_set == "tinh_da_xoa" and "tinh_da_xoa" in skipped.message("vi")
+    assert store.original_bytes(info.id) == data

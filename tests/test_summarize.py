@@ -38,7 +38,8 @@ def test_json_contract(capsys, summary_file):
     assert list(van_nham["criteria"]) == [str(n) for n in range(1, 20)]
     assert van_nham["criteria"]["15"] == "not_met" and van_nham["criteria"]["1"] == "met"
     assert van_nham["criteria_met"] == 17 and van_nham["target_year"] == 2025
-    assert van_nham["district"] is None and van_nham["recognized_year"] is None
+    # no Huyện column: the district comes from the title block ("UBND HUYỆN HỮU LŨNG")
+    assert van_nham["district"] == "Hữu Lũng" and van_nham["recognized_year"] is None
     assert data["communes"][1]["recognized_year"] == 2019
     assert data["communes"][2]["criteria"]["4"] == "unknown" and data["communes"][2]["criteria_met"] == 18
     (issue,) = [i for i in data["issues"] if i["cell"] == "G14"]

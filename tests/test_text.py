@@ -55,6 +55,8 @@ def test_parse_number_unreadable_is_nan(raw):
     ("Cơ bản đạt (còn 15.1)", "not_met"), ("Đạtt", None), ("Đạt được", None),
     ("Đ", "met"), ("CĐ", "not_met"), ("KĐ", "not_met"), ("Có", "met"), ("Không", "not_met"),
     ("abc", None), ("Đạt?", None), (2, None), ("95%", None),
+    ("Chưa rõ", "unknown"), ("chưa rõ", "unknown"), ("Chưa đánh giá", "unknown"), ("Chưa có số liệu", "unknown"),
+    ("?", "unknown"), (" ? ", "unknown"), ("(Chưa rõ)", "unknown"), ("Chưa rõ.", "unknown"),
 ])
 def test_parse_mark(raw, expected):
     assert parse_mark(raw) == expected

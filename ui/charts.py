@@ -12,9 +12,11 @@ from ntm_data.i18n import t
 from ui.render import fmt_number, name_column
 
 FONT_SIZE = 18  # readable on a projector from the back of the room
+TEXT_COLOR = "#262730"  # near-black: grey tick labels wash out on a projector
 PLANNED_COLOR = "#9DC3E6"
 ACTUAL_COLOR = "#1F4E79"
 THRESHOLD_COLOR = "#000000"
+MAX_NAMED_POINTS = 12  # more commune names beside the points of one sub-indicator overlap
 
 
 def safe(text: Any) -> str:
@@ -25,7 +27,8 @@ def safe(text: Any) -> str:
 def _layout(fig: go.Figure, lang: str, *, height: int = 420, legend: bool = True) -> go.Figure:
     fig.update_layout(
         separators=",." if lang == "vi" else ".,",  # decimal comma and thousands dot in Vietnamese
-        font={"size": FONT_SIZE},
+        template="plotly_white",
+        font={"size": FONT_SIZE, "color": TEXT_COLOR},
         height=height,
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
         showlegend=legend,
@@ -35,6 +38,14 @@ def _layout(fig: go.Figure, lang: str, *, height: int = 420, legend: bool = True
     fig.update_xaxes(gridcolor="#e5e5e5")
     fig.update_yaxes(gridcolor="#e5e5e5")
     return fig
+
+
+def show(fig: go.Figure, key: str) -> None:
+    """Draw a figure as built here: Streamlit's own chart theme would replace our 18 px dark labels with
+    its smaller grey ones."""
+    import streamlit as st
+
+    st.plotly_chart(fig, key=key, theme=None, config={"displaylogo": False})
 
 
 def criteria_status_bars(completion: pd.DataFrame, lang: str) -> go.Figure:
@@ -76,14 +87,19 @@ def trend_lines(trend: pd.DataFrame, lang: str) -> go.Figure:
     periods = [str(p) for p in trend["period"]]
     fig = go.Figure()
     fig.add_bar(x=periods, y=trend["at_standard"], name=t("ui.chart.at_standard", lang),
-                marker_color=STATUS_COLORS["met"], yaxis="y2", opacity=0.6)
+                marker={"color": STATUS_COLORS["met"], "opacity": 0.6}, yaxis="y2", text=trend["at_standard"],
+                textposition="inside", insidetextanchor="start", textangle=0,
+                insidetextfont={"color": TEXT_COLOR})
     fig.add_scatter(x=periods, y=trend["average_met"], name=t("ui.chart.average_met", lang),
                     mode="lines+markers+text", text=[fmt_number(v, lang) for v in trend["average_met"]],
                     textposition="top center", cliponaxis=False, line={"color": ACTUAL_COLOR, "width": 3})
     top = float(trend["average_met"].max()) if len(trend) else 1.0
-    fig.update_layout(yaxis={"title": t("ui.chart.average_met", lang), "range": [0, top * 1.2]},
-                      yaxis2={"title": t("ui.chart.at_standard", lang), "overlaying": "y", "side": "right",
-                              "rangemode": "tozero", "showgrid": False, "tickformat": "d"})
+    # Both series carry their figures as labels and the legend names them, so the axes need no titles and
+    # the bars' own axis no ticks: two titled axes leave no room for the plot in half a projector screen.
+    fig.update_layout(yaxis={"range": [0, top * 1.2]},
+                      yaxis2={"overlaying": "y", "side": "right", "rangemode": "tozero", "showgrid": False,
+                              "showticklabels": False,
+                              "range": [0, max(1, float(trend["at_standard"].max() if len(trend) else 1)) * 1.5]})
     fig.update_xaxes(type="category")
     return _layout(fig, lang, height=360)
 
@@ -102,6 +118,11 @@ def indicator_strip(spread: pd.DataFrame, lang: str) -> go.Figure:
                         marker={"color": STATUS_COLORS[status], "size": 13, "line": {"width": 1, "color": "#555"}},
                         text=[safe(n) for n in part["name"]],
                         hovertemplate="%{text}: %{y}<extra>%{x}</extra>")
+        if status == "not_met" and len(part) <= MAX_NAMED_POINTS:  # who is below the line, readable at once
+            # Names alternate right / left by value, so two communes with close values do not overprint.
+            rank = part["value"].rank(method="first").astype(int).to_numpy()
+            fig.data[-1].update(mode="markers+text", textfont={"size": 15},
+                                textposition=["middle right" if r % 2 else "middle left" for r in rank])
     marks = spread.dropna(subset=["threshold"]).drop_duplicates(["indicator", "threshold"])
     if not marks.empty:
         fig.add_scatter(x=marks["indicator"].astype(str), y=marks["threshold"], mode="markers",
@@ -110,8 +131,10 @@ def indicator_strip(spread: pd.DataFrame, lang: str) -> go.Figure:
                                 "line": {"width": 3}},
                         hovertemplate="%{x}: %{y}<extra>" + t("ui.chart.threshold", lang) + "</extra>")
     fig.update_xaxes(type="category", title=t("ui.chart.indicator", lang))
-    fig.update_yaxes(title=t("ui.chart.value", lang))
-    return _layout(fig, lang, height=420)
+    units = [u for u in spread["unit"].dropna().astype(str).unique() if u.strip()]
+    unit = f" ({units[0]})" if len(units) == 1 else ""
+    fig.update_yaxes(title=t("ui.chart.value", lang) + unit)
+    return _layout(fig, lang, height=480)
 
 
 def target_year_chart(table: pd.DataFrame, lang: str) -> go.Figure:
@@ -141,6 +164,7 @@ def movers_bars(movers: pd.DataFrame, lang: str, limit: int = 15) -> go.Figure:
     fig = go.Figure(go.Bar(x=top["delta"], y=[safe(n) for n in top["name"]], orientation="h",
                            marker_color=colors, text=[f"{d:+d}" for d in top["delta"]], textposition="outside",
                            hovertemplate="%{y}: %{x:+d}<extra></extra>"))
-    fig.update_xaxes(title=t("ui.chart.delta", lang), zeroline=True, zerolinecolor="#555")
+    fig.update_xaxes(title=t("ui.chart.delta", lang), zeroline=True, zerolinecolor="#555", dtick=1,
+                     tickformat="d")  # a count of criteria: no 0,5 ticks
     fig.update_yaxes(type="category")
     return _layout(fig, lang, height=max(300, 32 * len(top) + 80), legend=False)

@@ -12,6 +12,7 @@ from ntm_data.i18n import t
 from ntm_data.model import Status
 
 STATUS_SYMBOLS = {Status.MET.value: "✓", Status.NOT_MET.value: "✗", Status.UNKNOWN.value: "?"}
+MISSING = "—"  # a missing number or text in tables and cards (never "None" or "nan")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF_MIME = "application/pdf"
 
@@ -26,9 +27,9 @@ def is_missing(value: Any) -> bool:
 
 
 def fmt_number(value: Any, lang: str, digits: int = 1) -> str:
-    """1234.5 -> '1.234,5' (vi) or '1,234.5' (en); whole numbers drop the decimals; missing -> '–'."""
+    """1234.5 -> '1.234,5' (vi) or '1,234.5' (en); whole numbers drop the decimals; missing -> '—'."""
     if is_missing(value):
-        return "–"
+        return MISSING
     number = float(value)
     text = f"{number:,.0f}" if number == round(number) else f"{number:,.{digits}f}"
     if lang == "vi":
@@ -39,7 +40,7 @@ def fmt_number(value: Any, lang: str, digits: int = 1) -> str:
 def fmt_share(share: Any, lang: str, digits: int = 1) -> str:
     """0.793 -> '79,3 %' (vi) / '79.3%' (en)."""
     if is_missing(share):
-        return "–"
+        return MISSING
     text = fmt_number(round(float(share) * 100, digits), lang, digits)
     return f"{text} %" if lang == "vi" else f"{text}%"
 
@@ -90,11 +91,22 @@ def md_escape(text: Any) -> str:
     return "".join(f"\\{ch}" if ch in special else ch for ch in str(text))
 
 
+# Numbers that name something (a year, a sheet row, a snapshot number): no thousands mark, no decimals.
+LABEL_NUMBER_COLUMNS = frozenset({"year", "target_year", "recognized_year", "projected_year", "row", "snapshot_id",
+                                  "id"})
+
+
+def header(column: str, lang: str, headers: Mapping[str, str] | None = None) -> str:
+    """The translated heading of a frame column: `headers[column]`, else `ui.col.<column>`."""
+    return (headers or {}).get(column) or t(f"ui.col.{column}", lang)
+
+
 def display_frame(frame: pd.DataFrame, lang: str, columns: Sequence[str], *,
                   status_columns: Iterable[str] = (), code_columns: Iterable[str] = (),
                   headers: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """A copy of `frame` with only `columns`, statuses as '✓ Đạt', code tuples joined, and headers
-    translated from `ui.col.<column>` (or `headers`)."""
+    """A copy of `frame` with only `columns`, statuses as '✓ Đạt', code tuples joined, threshold tuples as
+    '95 / 90', shares as per-cents, and headers translated from `ui.col.<column>` (or `headers`).
+    Numbers stay numbers (Excel downloads keep them; `number_styler` formats them on screen)."""
     out = frame.loc[:, list(columns)].copy()
     for col in status_columns:
         if col in out:
@@ -102,13 +114,41 @@ def display_frame(frame: pd.DataFrame, lang: str, columns: Sequence[str], *,
     for col in code_columns:
         if col in out:
             out[col] = out[col].map(join_codes)
+    if "thresholds" in out:
+        out["thresholds"] = out["thresholds"].map(lambda v: fmt_numbers(v, lang))
     if "verified" in out:
         out["verified"] = out["verified"].map(
-            lambda v: "–" if is_missing(v) else ("✓" if v else t("ui.unverified", lang)))
+            lambda v: MISSING if is_missing(v) else ("✓" if v else t("ui.unverified", lang)))
+    if "at_standard" in out and out["at_standard"].dtype == bool:
+        out["at_standard"] = out["at_standard"].map(lambda v: "✓ " + t("ui.yes", lang) if v else "✗ " + t("ui.no", lang))
     for col in [c for c in out.columns if str(c).endswith("_share")]:
         out[col] = (out[col].astype(float) * 100).round(1)
-    names = {c: (headers or {}).get(c) or t(f"ui.col.{c}", lang) for c in out.columns}
-    return out.rename(columns=names)
+    return out.rename(columns={c: header(c, lang, headers) for c in out.columns})
+
+
+def number_styler(shown: pd.DataFrame, lang: str, label_columns: Iterable[str] = ()) -> Any:
+    """A Styler that shows numbers in the UI language ('91,1' in Vietnamese, '91.1' in English), years and
+    row numbers as typed ('2025'), and '—' for anything missing. The cells keep their numbers, so sorting
+    a column in the table still sorts by value."""
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+    labels = set(label_columns)
+    formats: dict[Any, Any] = {}
+    shown = shown.copy()
+    for col in shown.columns:
+        numeric = is_numeric_dtype(shown[col]) and not is_bool_dtype(shown[col])
+        if col in labels:
+            formats[col] = fmt_year
+        elif numeric:
+            formats[col] = lambda v: fmt_number(v, lang)
+        else:
+            formats[col] = lambda v: MISSING if is_missing(v) else str(v)
+        if shown[col].isna().any():
+            # Streamlit's grid draws an empty cell as a grey "None" whatever the Styler says, so a column
+            # with gaps is sent as its display text (it then sorts as text).
+            shown[col] = shown[col].map(formats[col]).astype(object)
+            formats[col] = str
+    return shown.style.format(formats, na_rep=MISSING)
 
 
 ROW_HEIGHT = 36  # px; with the 18 px base font
@@ -120,16 +160,45 @@ def table_height(rows: int) -> int:
 
 
 def table(frame: pd.DataFrame, lang: str, columns: Sequence[str], *, key: str | None = None,
-          height: int | None = None, **kwargs: Any) -> None:
-    """st.dataframe of a translated copy (workbook text is never rendered as markdown there). Columns that
-    hold nothing (a district column of a one-district sheet) are left out."""
-    shown = display_frame(frame, lang, informative(frame, columns) if len(frame) else columns, **kwargs)
-    status_headers = [t(f"ui.col.{c}", lang) for c in kwargs.get("status_columns", ())]
+          height: int | None = None, column_config: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
+    """st.dataframe of a translated copy (workbook text is never rendered as markdown there), numbers in the
+    UI language. Columns that hold nothing (a district column of a one-district sheet) are left out."""
+    kept = informative(frame, columns) if len(frame) else list(columns)
+    if "district" in kept and frame["district"].nunique(dropna=True) <= 1:
+        kept.remove("district")  # one district's sheet: the same name on every row says nothing
+    kwargs["headers"] = {**unit_headers(frame, kept, lang), **(kwargs.get("headers") or {})}
+    if kwargs["headers"] and "unit" in kept:
+        kept.remove("unit")  # the one unit now stands in the headers: one column less on a projector
+    shown = display_frame(frame, lang, kept, **kwargs)
+    labels = [header(c, lang, kwargs.get("headers")) for c in kept if c in LABEL_NUMBER_COLUMNS]
+    styled = number_styler(shown, lang, labels)
+    status_headers = [header(c, lang) for c in kwargs.get("status_columns", ())]
     status_headers = [h for h in status_headers if h in shown.columns]
     if status_headers:  # the same status colours as the charts and the Excel exports
-        shown = shown.style.map(_status_fill, subset=status_headers)
-    st.dataframe(shown, hide_index=True, width="stretch", height=height or table_height(len(frame)),
-                 row_height=ROW_HEIGHT, key=key)
+        styled = styled.map(_status_fill, subset=status_headers)
+    config = {header(c, lang, kwargs.get("headers")): v for c, v in (column_config or {}).items()}
+    st.dataframe(styled, hide_index=True, width="stretch", height=height or table_height(len(frame)),
+                 row_height=ROW_HEIGHT, key=key, column_config=config or None)
+
+
+UNIT_COLUMNS = ("value", "threshold", "thresholds", "min", "median", "max")
+
+
+def unit_headers(frame: pd.DataFrame, columns: Sequence[str], lang: str) -> dict[str, str]:
+    """When every row has the same unit, headers that carry it ("Kết quả (%)") for the value columns among
+    `columns`; otherwise {} (the unit column stays)."""
+    if "unit" not in columns or "unit" not in frame:
+        return {}
+    units = frame["unit"].map(lambda u: "" if is_missing(u) else str(u).strip()).unique()
+    if len(units) != 1 or not units[0]:
+        return {}
+    return {c: f"{t(f'ui.col.{c}', lang)} ({units[0]})" for c in UNIT_COLUMNS if c in columns}
+
+
+def long_text_column(width: int = 300) -> Any:
+    """A column for long catalogue names: a fixed width (px) so the figures beside it stay on screen; the
+    full name shows on hover."""
+    return st.column_config.TextColumn(width=width)
 
 
 def _status_fill(label: Any) -> str:
@@ -155,26 +224,22 @@ def download_xlsx(frame: pd.DataFrame, lang: str, *, title: str, file_name: str,
                        on_click="ignore", key=key, icon=":material/download:")
 
 
+KPI_WIDTH = 195  # px: five cards side by side at 1600 px, wrapping to 3 + 2 on a 1280 px projector
+
+
+def kpi_row(count: int) -> list[Any]:
+    """Places for `count` KPI cards. Up to four share one row of columns (they fit a 1280 px projector);
+    more go in a wrapping row of fixed-width boxes, so a narrow screen moves cards to a second line
+    instead of cutting their labels and values ("17,…")."""
+    if count <= 4:
+        return list(st.columns(count))
+    row = st.container(horizontal=True, gap="small")
+    return [row.container(width=KPI_WIDTH) for _ in range(count)]
+
+
 def kpi(container: Any, label: str, value: str, delta: str | None = None, *, help: str | None = None,
         delta_color: str = "normal") -> None:
     container.metric(label, value, delta=delta, help=help, border=True, delta_color=delta_color)
-
-
-def indicator_summary(spread: pd.DataFrame) -> pd.DataFrame:
-    """Per sub-indicator, how many communes meet / miss it and its threshold(s), for the table under the chart.
-
-    Input: indicator_spread frame. Output columns: indicator, name_vi, name_en, unit, threshold (text; several
-    profiles may have several), verified (bool or None), met, not_met, unknown.
-    (Analytics gap: a grouped count like this belongs in ntm_data.analytics once it offers one.)"""
-    keys = ["indicator", "name_vi", "name_en", "unit"]
-    counts = (spread.groupby(keys, sort=False, dropna=False)["status"].value_counts().unstack(fill_value=0)
-              .reindex(columns=[s.value for s in Status], fill_value=0))
-    thresholds = spread.groupby(keys, sort=False, dropna=False)["threshold"].agg(
-        lambda s: " / ".join(f"{v:g}" for v in s.dropna().unique()))
-    verified = spread.groupby(keys, sort=False, dropna=False)["verified"].agg(
-        lambda s: None if s.isna().all() else bool(s.dropna().all()))
-    out = pd.concat([thresholds, verified, counts], axis=1).reset_index()
-    return out[[*keys, "threshold", "verified", *[s.value for s in Status]]]
 
 
 def indicator_codes(ds: Any, criterion: str) -> list[str]:
@@ -213,28 +278,31 @@ def scorecard_view(grid: pd.DataFrame, criteria_set: Any, lang: str) -> tuple[An
     styled = shown.style.map(lambda v: f"background-color: {fills.get(v, '#ffffff')}; text-align: center",
                              subset=numbers)
     config: dict[str, Any] = {
-        "name": st.column_config.TextColumn(t("ui.col.name", lang), pinned=True, width=150),
+        # 130 + 64 + 19 x 29 px fits the 760 px a 1280 px projector leaves beside the sidebar, so the
+        # criterion sorted on (often 17-19) is never scrolled out of sight.
+        "name": st.column_config.TextColumn(t("ui.col.name", lang), pinned=True, width=130),
         "district": st.column_config.TextColumn(t("ui.col.district", lang), width=120),
-        "criteria_met": st.column_config.NumberColumn(t("ui.col.criteria_met_short", lang), width=80,
+        "criteria_met": st.column_config.NumberColumn(t("ui.scorecard.met_header", lang), width=64,
                                                       help=t("ui.col.criteria_met", lang)),
     }
     for number in numbers:
         config[number] = st.column_config.TextColumn(number, help=criterion_label(criteria_set, number, lang),
-                                                     width=36)
-    if shown["district"].isna().all():
+                                                     width=29)
+    if shown["district"].nunique(dropna=True) <= 1:
         config["district"] = None
     return styled, config
 
 
-def group_table(groups: pd.DataFrame, criteria_set: Any, lang: str) -> pd.DataFrame:
-    """analytics.group_scorecard with shares as whole per-cents and translated headers; criterion columns
-    are headed "15 (%)"."""
+def group_table(groups: pd.DataFrame, criteria_set: Any, lang: str) -> Any:
+    """analytics.group_scorecard as a Styler: shares as whole per-cents in the UI language, translated
+    headers; criterion columns are headed "15 (%)"."""
     out = groups.copy()
     numbers = [c.number for c in criteria_set.criteria if c.number in out.columns]
     shares = [*numbers, *[c for c in out.columns if str(c).endswith("_share")]]
     out[shares] = (out[shares].astype(float) * 100).round(0)
     out["average_met"] = out["average_met"].round(1)
-    return out.rename(columns={c: f"{c} (%)" if c in numbers else t(f"ui.col.{c}", lang) for c in out.columns})
+    out = out.rename(columns={c: f"{c} (%)" if c in numbers else t(f"ui.col.{c}", lang) for c in out.columns})
+    return number_styler(out, lang)
 
 
 def sort_key(names: pd.Series) -> pd.Series:
@@ -253,25 +321,14 @@ def commune_labels(communes: pd.DataFrame, *, with_district: bool) -> dict[str, 
 
 
 def fmt_year(year: Any) -> str:
-    return "–" if is_missing(year) else str(int(year))
+    return MISSING if is_missing(year) else str(int(year))
 
 
-def commune_history(history: Sequence[Any], commune_id: str) -> pd.DataFrame:
-    """One row per snapshot holding the commune: period, criteria_met, at_standard (✓/✗ text), missing.
-
-    (Analytics gap: a `commune_timeline(history, commune_id)` in ntm_data.analytics would own this.)"""
-    rows = []
-    for ds in history:
-        if commune_id not in ds.communes.index:
-            continue
-        statuses = ds.status_matrix.loc[commune_id]
-        rows.append({
-            "period": str(ds.period) if ds.period else ds.source_name,
-            "criteria_met": int(ds.criteria_met.loc[commune_id]),
-            "at_standard": "✓" if bool(ds.at_standard.loc[commune_id]) else "✗",
-            "missing": tuple(statuses.index[statuses != Status.MET.value]),
-        })
-    return pd.DataFrame(rows, columns=["period", "criteria_met", "at_standard", "missing"])
+def fmt_numbers(values: Any, lang: str) -> str:
+    """(95.0, 90.0) -> '95 / 90'; several thresholds when regional profiles differ; empty -> '—'."""
+    if not isinstance(values, (tuple, list)):
+        return fmt_number(values, lang)
+    return " / ".join(fmt_number(v, lang) for v in values) or MISSING
 
 
 def changes_by_criterion(changes: pd.DataFrame, *, ds: Any, lang: str) -> pd.DataFrame:

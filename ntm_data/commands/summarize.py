@@ -59,24 +59,30 @@ def _clean(value: Any) -> Any:
 def summary(dataset: Dataset, lang: str = "vi") -> dict[str, Any]:
     """The summarize JSON contract: criteria_set, criteria_total, communes[...], issues[...]."""
     numbers = [c.number for c in dataset.criteria_set.criteria]
-    matrix = dataset.status_matrix
-    met = dataset.criteria_met
+    # Column lists, not iterrows/.loc per commune: a national sheet has 10,000 communes (issue 7).
+    statuses = dataset.status_matrix[numbers].to_numpy(dtype=object).tolist()
+    met = dataset.criteria_met.to_numpy().tolist()
     values = dataset.indicators.dropna(subset=["value"])
-    by_commune = {cid: dict(zip(g["indicator"], g["value"].round(6), strict=True))
-                  for cid, g in values.groupby("commune_id", sort=False)}
-    communes = []
-    for cid, row in dataset.communes.iterrows():
-        statuses = matrix.loc[cid]
-        communes.append({
-            "name": row["name"],
-            "district": _clean(row["district"]),
-            "code": _clean(row["code"]),
-            "criteria": {n: str(statuses[n]) for n in numbers},
-            "criteria_met": int(met[cid]),
-            "indicators": {k: float(v) for k, v in by_commune.get(cid, {}).items()},
-            "target_year": _clean(row["target_year"]),
-            "recognized_year": _clean(row["recognized_year"]),
-        })
+    by_commune: dict[Any, dict[str, float]] = {}
+    for cid, code, value in zip(values["commune_id"].tolist(), values["indicator"].tolist(),
+                                values["value"].round(6).tolist(), strict=True):
+        by_commune.setdefault(cid, {})[code] = float(value)
+    c = dataset.communes
+    communes = [
+        {
+            "name": name,
+            "district": _clean(district),
+            "code": _clean(code),
+            "criteria": dict(zip(numbers, map(str, row), strict=True)),
+            "criteria_met": int(n_met),
+            "indicators": dict(by_commune.get(cid, {})),
+            "target_year": _clean(target),
+            "recognized_year": _clean(recognized),
+        }
+        for cid, name, district, code, row, n_met, target, recognized in zip(
+            c.index.tolist(), c["name"].tolist(), c["district"].tolist(), c["code"].tolist(), statuses, met,
+            c["target_year"].tolist(), c["recognized_year"].tolist(), strict=True)
+    ]
     return {
         "criteria_set": dataset.criteria_set.id,
         "criteria_total": len(numbers),
@@ -108,13 +114,15 @@ def summary_text(dataset: Dataset, lang: str = "vi") -> str:
     head += " ".join(n.rjust(2) for n in numbers)
     head += f"  {t('cli.summarize.col_met', lang):>5}  {t('cli.summarize.col_target', lang)}"
     lines.append(head)
-    for cid, row in dataset.communes.iterrows():
-        line = str(row["name"]).ljust(width)
+    c = dataset.communes
+    for name, district, statuses, n_met, target in zip(
+            c["name"].tolist(), c["district"].tolist(), matrix.to_numpy(dtype=object).tolist(),
+            met.to_numpy().tolist(), c["target_year"].tolist(), strict=True):
+        line = str(name).ljust(width)
         if has_district:
-            line += str(row["district"] or "").ljust(dwidth)
-        line += " ".join(_SYMBOL[str(s)].rjust(2) for s in matrix.loc[cid])
-        target = row["target_year"]
-        line += f"  {int(met[cid]):>2}/{len(numbers):<2}  {'' if pd.isna(target) else int(target)}"
+            line += str(district or "").ljust(dwidth)
+        line += " ".join(_SYMBOL[str(s)].rjust(2) for s in statuses)
+        line += f"  {int(n_met):>2}/{len(numbers):<2}  {'' if pd.isna(target) else int(target)}"
         lines.append(line)
     lines += ["", t("cli.summarize.legend", lang)]
     if dataset.issues:

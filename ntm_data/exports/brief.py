@@ -24,6 +24,7 @@ from ntm_data.exports.report import (
 )
 from ntm_data.exports.styles import HEADER_COLOR, STATUS_COLORS, STATUS_ORDER, TITLE_COLOR, hex_to_rgb
 from ntm_data.model import Dataset
+from ntm_data.reader import area_name
 
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 FONT = "DejaVu"
@@ -121,12 +122,16 @@ def _default_body(ctx: ReportContext) -> str:
     districts = [d for d in pd.unique(ctx.ds.communes["district"].dropna()) if str(d).strip()]
     if len(districts) == 1:
         return ctx.t("export.brief.body_district", name=str(districts[0]).upper())
+    if ctx.ds.grouping_name:  # "Tỉnh Lạng Sơn": UBND TỈNH LẠNG SƠN
+        return f"UBND {ctx.ds.grouping_name.upper()}\n{ctx.t('export.brief.body_generic')}"
     return ctx.t("export.brief.body_generic")
 
 
 def _place(ctx: ReportContext) -> str:
     districts = [d for d in pd.unique(ctx.ds.communes["district"].dropna()) if str(d).strip()]
-    return str(districts[0]) if len(districts) == 1 else "……"
+    if len(districts) == 1:
+        return str(districts[0])
+    return area_name(ctx.ds.grouping_name) if ctx.ds.grouping_name else "……"  # "Tỉnh Lạng Sơn" -> "Lạng Sơn"
 
 
 def _title_block(pdf: BriefPDF, ctx: ReportContext, issuing_body: str | None) -> None:
@@ -134,7 +139,8 @@ def _title_block(pdf: BriefPDF, ctx: ReportContext, issuing_body: str | None) ->
     top = pdf.get_y()
     left_w, right_w = 110.0, 140.0
     right_x = pdf.w - pdf.r_margin - right_w
-    lines = [line.strip() for line in (issuing_body or _default_body(ctx)).splitlines() if line.strip()]
+    body = issuing_body or ctx.ds.issuing_body or _default_body(ctx)
+    lines = [line.strip() for line in body.splitlines() if line.strip()]
     pdf.set_xy(pdf.l_margin, top)
     for i, line in enumerate(lines):
         pdf.set_font(FONT, "B" if i == len(lines) - 1 else "", 10.5)
@@ -437,8 +443,8 @@ def brief_pdf(ds: Dataset, *, lang: str = "vi", issuing_body: str | None = None,
     lagging communes with gaps for `criteria` (when the set has none of them: its two most lagging
     criteria), overdue and at-risk communes, space for conclusions.
 
-    `issuing_body` is one or more lines ("UBND HUYỆN HỮU LŨNG\\nBAN CHỈ ĐẠO CÁC CTMTQG"); by default it is
-    derived from the district."""
+    `issuing_body` is one or more lines ("UBND HUYỆN HỮU LŨNG\\nBAN CHỈ ĐẠO CÁC CTMTQG"); by default the
+    sheet's own (Dataset.issuing_body), else it is derived from the district or the title's grouping."""
     ctx = build_context(ds, lang=lang, filters=filters, history=history, current_year=current_year)
     pdf = BriefPDF(ctx.t("export.brief.footer", date=date.today().strftime("%d/%m/%Y")))
     pdf.set_title(ctx.t("export.brief.title"))

@@ -69,12 +69,15 @@ class ReportContext:
     def scope(self) -> str:
         """'Huyện Hữu Lũng' / '3 huyện: A, B, C' / the sheet title when no district is known."""
         districts = [d for d in pd.unique(self.ds.communes["district"].dropna()) if str(d).strip()]
+        grouping = self.ds.grouping_name  # the area the title names: "Huyện Hữu Lũng", "Quận 9", "Tỉnh Lạng Sơn"
         if len(districts) == 1:
+            if grouping and grouping.endswith(f" {districts[0]}"):
+                return grouping
             return self.t("export.scope.one", name=districts[0])
         if districts:
             shown = ", ".join(map(str, districts[:12])) + (", …" if len(districts) > 12 else "")
             return self.t("export.scope.many", count=len(districts), names=shown)
-        return self.t("export.scope.unknown")
+        return grouping or self.t("export.scope.unknown")
 
     def period(self) -> str:
         return str(self.ds.period) if self.ds.period else self.t("export.value.none")
@@ -270,7 +273,9 @@ def timeline_frame(ctx: ReportContext) -> pd.DataFrame:
 def _title_block(ws: Worksheet, fmts: Formats, ctx: ReportContext, title: str) -> int:
     """Title and the facts of the report (scope, period, set, filters, source, date); returns next row."""
     write_text(ws, 0, 0, title, fmts, fmts.title)
+    body = " – ".join(line.strip() for line in (ctx.ds.issuing_body or "").splitlines() if line.strip())
     facts = [
+        *([("export.label.issuing_body", body)] if body else []),
         ("export.label.scope", ctx.scope()),
         ("export.label.period", ctx.period()),
         ("export.label.criteria_set", ctx.criteria_set_text()),

@@ -15,7 +15,7 @@ from ntm_data.model import Dataset, Status
 # Cell words the reader understands; the template is filled in by commune offices, so always Vietnamese.
 STATUS_WORDS = {Status.MET.value: "Đạt", Status.NOT_MET.value: "Chưa đạt"}
 # A prefilled unknown status is written as this word, never left blank: a blank mark reads as "not met",
-# and an unknown must never silently become not met. The reader flags it, so the office fills it in.
+# and an unknown must never silently become not met. The reader reads it back as an explicit unknown.
 UNKNOWN_WORD = "Chưa rõ"
 LIST_SHEET = "DanhMuc"
 STATUS_LIST_NAME = "DS_TrangThai"

@@ -26,8 +26,9 @@ VALUE_COLUMNS = ["commune_id", "indicator", "criterion", "value", "mark", "sheet
 @dataclass(frozen=True)
 class TableRead:
     """One table read from one sheet: communes (RAW_COMMUNE_COLUMNS, one row per commune read, in sheet
-    order), criterion marks (MARK_COLUMNS; `mark` "met"/"not_met"/None when unreadable), sub-indicator
-    values (VALUE_COLUMNS; `mark` the sheet's own mark for that value or None) and issues."""
+    order), criterion marks (MARK_COLUMNS; `mark` "met"/"not_met", "unknown" for an explicit "Chưa rõ",
+    None when unreadable), sub-indicator values (VALUE_COLUMNS; `mark` the sheet's own "met"/"not_met"
+    for that value or None) and issues."""
 
     sheet: str
     layout: str
@@ -145,7 +146,7 @@ def map_unique(values: np.ndarray, func: Any) -> np.ndarray:
 
 
 def parse_marks(values: np.ndarray) -> np.ndarray:
-    """Object array of "met" / "not_met" / None (unreadable)."""
+    """Object array of "met" / "not_met" / "unknown" (explicit: "Chưa rõ") / None (unreadable)."""
     return map_unique(values, parse_mark)
 
 

@@ -22,6 +22,7 @@ from ntm_data.layouts.common import (
 )
 from ntm_data.layouts.headers import bare_int, indicator_code
 from ntm_data.text import (
+    UNKNOWN_MARK,
     fold,
     has_percent_sign,
     is_blank,
@@ -261,7 +262,7 @@ def _block_records(blocks: dict[str, list[dict[str, Any]]], form: Form, criteria
             if m is None and not is_blank(r["mark"]):
                 issues.append(unreadable("unknown_mark", sheet, cell_name(r["row"], mark_col), r["mark"],
                                          criterion=number))
-            parsed.append(m)
+            parsed.append(None if m == UNKNOWN_MARK else m)  # "Chưa rõ": no mark, no warning
         mark_of = {r["row"]: m for r, m in zip(rows, parsed, strict=True)}
         span = _merged_span(form, rows[0]["row"])
         whole_block = span is not None and span[0] <= rows[0]["row"] and span[1] >= rows[-1]["row"]
@@ -296,7 +297,7 @@ def _block_records(blocks: dict[str, list[dict[str, Any]]], form: Form, criteria
                 if text_mark is None:
                     issues.append(unreadable("bad_number", sheet, cell_name(r["row"], value_col), r["value"],
                                              indicator=code))
-                own_mark = own_mark or text_mark
+                own_mark = own_mark or (None if text_mark == UNKNOWN_MARK else text_mark)
             if value_col is None or (is_blank(r["value"]) and own_mark is None):
                 continue
             value_rows.append({

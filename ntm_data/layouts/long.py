@@ -21,6 +21,7 @@ from ntm_data.layouts.common import (
 )
 from ntm_data.layouts.headers import ColumnRole, bare_int, criterion_number, indicator_code, meta_role
 from ntm_data.text import (
+    UNKNOWN_MARK,
     fold,
     has_percent_sign,
     is_blank,
@@ -145,6 +146,8 @@ def read_long(table: Any, criteria_set: Any) -> tuple[pd.DataFrame, pd.DataFrame
             if text_mark is None:
                 issues.append(unreadable("bad_number", sheet, cell_name(r, col["value"]), value_raw, indicator=code))
             mark = mark or text_mark
+        if mark == UNKNOWN_MARK:  # "Chưa rõ": the value has no mark of its own
+            mark = None
         values.append({
             "commune_id": current, "indicator": code, "criterion": code.split(".")[0], "value": value,
             "mark": mark, "sheet": sheet, "cell": cell_name(r, col.get("value", col["item"])),

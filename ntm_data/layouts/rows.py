@@ -39,6 +39,7 @@ from ntm_data.layouts.headers import (
 from ntm_data.layouts.long import long_columns, read_long
 from ntm_data.tcvn3 import decode_tcvn3, looks_like_tcvn3
 from ntm_data.text import (
+    UNKNOWN_MARK,
     fold,
     is_blank,
     mark_key,
@@ -412,16 +413,19 @@ def _values(table: RowTable, rows: list[int], communes: pd.DataFrame, criteria_s
         kind = indicator.kind if indicator is not None else ("percent" if _says_percent(column.label) else "number")
         raw = block(table.sheet, rows, [column.col])[:, 0]
         text_marks = map_unique(raw, _text_mark)
+        # "Chưa rõ" / "?" typed for a value: no value and no warning (the status stays unknown).
+        said_unknown = text_marks == UNKNOWN_MARK
+        text_marks = np.where(said_unknown, None, text_marks)
         if kind == "yes_no":
             numbers = np.array([{"met": 1.0, "not_met": 0.0}.get(m, np.nan) for m in text_marks])
             plain, _ = parse_numbers(raw, percent=False)
             numbers = np.where(np.isnan(numbers), plain, numbers)
-            bad = np.isnan(numbers) & ~map_unique(raw, is_blank).astype(bool)
+            bad = np.isnan(numbers) & ~map_unique(raw, is_blank).astype(bool) & ~said_unknown
             mark = np.full(len(rows), None, dtype=object)
         else:
             numbers, bad = parse_numbers(raw, percent=kind == "percent")
             mark = np.where(np.isnan(numbers), text_marks, None)  # "Đạt" typed in a value column
-            bad &= pd.isna(mark)
+            bad &= pd.isna(mark) & ~said_unknown
         value_cells = cells(sheet, row_array, np.full(len(rows), column.col))
         for i in np.flatnonzero(bad):
             issues.append(unreadable("bad_number", sheet, value_cells[i], raw[i], indicator=code))
