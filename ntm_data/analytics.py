@@ -708,19 +708,26 @@ def target_year_table(ds: Dataset) -> pd.DataFrame:
 
     Output: index `year` (int, every year from the first to the last one seen); columns planned
     (target_year == year), recognized (recognized_year == year), planned_cumulative,
-    recognized_cumulative (running sums). Empty frame with those columns when no year is known."""
-    target = ds.communes["target_year"].dropna().astype(int).to_numpy()
+    recognized_cumulative (running sums). Empty frame with those columns when no year is known.
+
+    The planned running sum counts a commune by its target year, or by its recognised year when the sheet
+    gives no target (sheets drop the target once a commune is recognised), so the plan line covers every
+    commune with a plan or a result instead of sitting below the actual line."""
+    target_col = ds.communes["target_year"]
+    target = target_col.dropna().astype(int).to_numpy()
     recognized = ds.communes["recognized_year"].dropna().astype(int).to_numpy()
+    plan = target_col.fillna(ds.communes["recognized_year"]).dropna().astype(int).to_numpy()
     seen = np.concatenate([target, recognized])
     if not len(seen):
         years = np.array([], dtype=np.int64)
-        planned = done = np.array([], dtype=np.int64)
+        planned = done = plan_sum = np.array([], dtype=np.int64)
     else:
         years = np.arange(seen.min(), seen.max() + 1, dtype=np.int64)
         planned = np.bincount(target - years[0], minlength=len(years)).astype(np.int64)
         done = np.bincount(recognized - years[0], minlength=len(years)).astype(np.int64)
+        plan_sum = np.bincount(plan - years[0], minlength=len(years)).astype(np.int64).cumsum()
     return pd.DataFrame(
-        {"planned": planned, "recognized": done, "planned_cumulative": planned.cumsum(),
+        {"planned": planned, "recognized": done, "planned_cumulative": plan_sum,
          "recognized_cumulative": done.cumsum()},
         index=pd.Index(years, name="year"),
     )

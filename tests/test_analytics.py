@@ -445,7 +445,8 @@ def test_target_year_table_fills_years_and_sums():
     ])
     expected = pd.DataFrame(
         {"planned": [0, 0, 0, 2, 0, 0, 1], "recognized": [1, 0, 0, 1, 0, 0, 0],
-         "planned_cumulative": [0, 0, 0, 2, 2, 2, 3], "recognized_cumulative": [1, 1, 1, 2, 2, 2, 2]},
+         # D has no target but was recognised in 2019: the plan line counts it from then on
+         "planned_cumulative": [1, 1, 1, 3, 3, 3, 4], "recognized_cumulative": [1, 1, 1, 2, 2, 2, 2]},
         index=pd.Index(range(2019, 2026), name="year"),
     )
     assert_frame_equal(a.target_year_table(ds), expected, check_dtype=False, check_index_type=False)

@@ -152,7 +152,8 @@ def test_special_profiles_use_tdmnpb(qd318):
         ("qd318", "10", "tdmnpb", 2021, None),  # the 2022 figure does not reach back
         ("qd318", "10", "dbkk", None, 39),
         ("qd318", "10", "dbsh", 2022, None),
-        ("qd318", "17.6", "dbsh", 2022, None),  # listed, no known threshold
+        ("qd318", "17.6", "dbsh", 2022, 1.0),  # yes/no: the pass mark is "Đạt" (unverified, as the list)
+        ("qd318", "17.1", "dbsh", 2022, None),  # listed, no known threshold
         ("qd1980", "15.1", "tn", 2018, 85),
         ("qd1980", "15.3", "dbsh", 2018, 13.9),  # region's own beats "*"
         ("qd1980", "15.3", None, 2018, 21.8),  # "*" when no profile
