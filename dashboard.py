@@ -56,7 +56,9 @@ def body(ctx: PageContext) -> None:
     if watch.empty:
         render.empty_state("ui.overview.watchlist_empty", lang)
     else:
-        render.table(watch, lang, ["name", "district", "recognized_year", "missing"], code_columns=["missing"])
+        watch = watch.assign(missing=render.criteria_names(watch["missing"], ds.criteria_set, lang))
+        render.table(watch, lang, ["name", "district", "recognized_year", "missing"], code_columns=["missing"],
+                     column_config={"missing": render.criteria_names_column()})
 
 
 frame.run("overview", body)

@@ -40,8 +40,9 @@ def body(ctx: PageContext) -> None:
     history = analytics.commune_history(ctx.history, commune_id)
     if len(history) < 2:
         render.empty_state("ui.profile.no_history", lang)
+    history = history.assign(missing=render.criteria_names(history["missing"], ctx.ds.criteria_set, lang))
     render.table(history, lang, ["period", "criteria_met", "at_standard", "missing"], code_columns=["missing"],
-                 key="history")
+                 key="history", column_config={"missing": render.criteria_names_column(480)})
 
 
 frame.run("commune_profile", body)

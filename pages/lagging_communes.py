@@ -43,8 +43,10 @@ def body(ctx: PageContext) -> None:
     if near.empty:
         render.empty_state("ui.lagging_communes.near_misses_none", lang)
     else:
+        near = near.assign(missing=render.criteria_names(near["missing"], cset, lang))  # "15 Y tế, 17 Môi trường"
         columns = ["name", "district", "missing_count", "missing", "target_year"]
-        render.table(near, lang, columns, code_columns=["missing"], key="near")
+        render.table(near, lang, columns, code_columns=["missing"], key="near",
+                     column_config={"missing": render.criteria_names_column()})
         render.download_xlsx(render.display_frame(near, lang, columns, code_columns=["missing"]), lang,
                              title=ctx.t("ui.lagging_communes.near_misses"), file_name="xa_gan_dat.xlsx",
                              key="download_near")

@@ -29,8 +29,9 @@ def body(ctx: PageContext) -> None:
     if overdue.empty:
         render.empty_state("ui.timeline.overdue_none", lang)
     else:
+        overdue = overdue.assign(missing=render.criteria_names(overdue["missing"], ds.criteria_set, lang))
         render.table(overdue, lang, ["name", "district", "target_year", "criteria_met", "missing"],
-                     code_columns=["missing"], key="overdue")
+                     code_columns=["missing"], key="overdue", column_config={"missing": render.criteria_names_column()})
     st.subheader(ctx.t("ui.timeline.at_risk"))
     if len(ctx.history) < 2:
         render.empty_state("ui.timeline.at_risk_needs_history", lang)

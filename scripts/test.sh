@@ -6,11 +6,18 @@ source "$(dirname "${BASH_SOURCE[0]}")/_venv.sh"
 ensure_venv requirements-dev.txt
 cd "$ROOT"
 
-# Real-browser tests drive Debian's Chromium (Playwright's own browser download does not work offline).
-if ! command -v chromium >/dev/null 2>&1; then
-  echo ">> Chromium is missing: installing Debian's chromium and fonts" >&2
-  apt_install chromium fonts-dejavu-core >/dev/null 2>&1 ||
-    echo "!! WARNING: could not install Chromium; browser tests will be SKIPPED" >&2
+# Real-browser tests drive Debian's Chromium (Playwright's own browser download does not work offline),
+# with DejaVu fonts so Vietnamese renders in screenshots.
+if ! command -v chromium >/dev/null 2>&1 || [ ! -d /usr/share/fonts/truetype/dejavu ]; then
+  echo ">> installing Debian's chromium and fonts-dejavu-core for the browser tests" >&2
+  if ! apt_install chromium fonts-dejavu-core >/tmp/ntm-apt.log 2>&1; then
+    tail -n 5 /tmp/ntm-apt.log >&2
+    if [ "${CI:-}" = "true" ]; then
+      echo "!! ERROR: could not install Chromium; in CI the browser tests will FAIL" >&2
+    else
+      echo "!! WARNING: could not install Chromium; browser tests will be SKIPPED" >&2
+    fi
+  fi
 fi
 
 # PostgreSQL tests run against a throwaway server on loopback, started here when possible.

@@ -24,7 +24,7 @@ def test_cold_deep_link_renders_page_with_criterion_in_english():
     at = start("lagging_communes", criterion="15", lang="en")
     no_exception(at)
     assert texts(at.title)[0] == "Communes missing a criterion"
-    assert at.selectbox(key="w_criterion").value == "15"
+    assert at.selectbox(key="w_criterion@en").value == "15"
     assert texts(at.subheader)[0].endswith("communes not meeting 15. Health")
     assert [label for label, _ in menu(at)] == [
         "Overview", "Lagging criteria", "Lagging communes", "Scorecard", "Commune profile", "Timeline",

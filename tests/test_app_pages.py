@@ -227,3 +227,52 @@ def test_missing_numbers_show_a_dash_not_none():
     near = displayed_with(at, "Năm phấn đấu")
     assert "None" not in set(near["Năm phấn đấu"])
     assert all(y == "—" or re.fullmatch(r"20\d\d", y) for y in near["Năm phấn đấu"])  # years keep no '.'
+
+
+def _named(cell: str) -> set[str]:
+    """The criterion numbers in a '15 Y tế, 17 Môi trường' cell (each one followed by its name)."""
+    parts = [p.strip() for p in cell.split(",") if p.strip()]
+    assert all(re.fullmatch(r"\d+ \D.*", p) for p in parts), cell
+    return {p.split(" ", 1)[0] for p in parts}
+
+
+@pytest.mark.parametrize("lang, column, name", [("vi", "Tiêu chí chưa đạt", "Y tế"),
+                                                ("en", "Criteria not met", "Health")])
+def test_near_misses_name_the_missing_criteria(now, lang, column, name):
+    at = start("lagging_communes", lang=lang)
+    near = frame_with(at, column)
+    by_name = now.set_index("name")
+    for commune, cell in zip(near[near.columns[0]], near[column], strict=True):
+        expected = {n for n in NUMBERS if by_name.loc[commune, n] != "met"}
+        assert _named(cell) == expected
+    if any("15" in _named(c) for c in near[column]):
+        assert any(f"15 {name}" in c for c in near[column])
+
+
+def test_overdue_and_history_name_the_missing_criteria(now):
+    at = start("timeline")
+    overdue = now[(now["target_year"].fillna(9999) < 2025) & (now["criteria_met"] < 19)]
+    if not overdue.empty:
+        shown = frame_with(at, "Tiêu chí chưa đạt")
+        assert all(_named(c) for c in shown["Tiêu chí chưa đạt"])
+    commune = now.loc[now["criteria_met"] < 19].iloc[0]
+    summary = summarize(SAMPLE / "huu_lung_2025.xlsx")
+    code = next(c["code"] for c in summary["communes"] if c["name"] == commune["name"])
+    at = start("commune_profile", commune=code)
+    history = frame_with(at, "Kỳ")
+    assert _named(history["Tiêu chí chưa đạt"].iloc[-1]) == {n for n in NUMBERS if commune[n] != "met"}
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_every_data_page_header_is_translated(lang):
+    """The validation and preview tables of the Data page: no column header left in code or in English on
+    the Vietnamese page ("Sheet" was)."""
+    at = start("data", lang=lang)
+    no_exception(at)
+    from ntm_data.i18n import t
+
+    headers = [str(c) for df in at.dataframe for c in (df.value.data if hasattr(df.value, "data") else df.value).columns]
+    assert t("ui.col.sheet", lang) in headers
+    assert not [h for h in headers if re.fullmatch(r"[a-z_]+", h)], headers  # no raw column names
+    if lang == "vi":
+        assert "Sheet" not in headers and "Trang tính" in headers

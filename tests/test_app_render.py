@@ -153,3 +153,26 @@ def test_movers_chart_has_whole_number_ticks_and_trend_has_no_axis_titles():
     fig = charts.trend_lines(trend, "vi")
     assert fig.layout.yaxis.title.text is None and list(fig.data[0].text) == [12, 13]
     assert fig.layout.font.size == charts.FONT_SIZE and fig.layout.separators == ",."
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("Y tế", "Y tế"),
+    ("Môi trường và an toàn thực phẩm", "Môi trường"),
+    ("Environment and food safety", "Environment"),
+    ("Văn hóa, giáo dục, y tế", "Văn hóa, giáo dục, y tế"),  # a comma before any 'và': the name stays whole
+    ("Cơ sở hạ tầng thương mại nông thôn", "Cơ sở hạ tầng thương…"),  # cut between words
+])
+def test_short_criterion_name(name, expected):
+    assert render.short_criterion_name(name) == expected
+    assert len(render.short_criterion_name(name)) <= render.SHORT_NAME_CHARS + 1
+
+
+@pytest.mark.parametrize("lang, expected", [
+    ("vi", ["15 Y tế, 17 Môi trường", "", "2 Giao thông, 99"]),
+    ("en", ["15 Health, 17 Environment", "", "2 Transport, 99"]),
+])
+def test_criteria_names_in_the_ui_language(lang, expected):
+    from ntm_data.catalogue import get_criteria_set
+
+    values = pd.Series([("15", "17"), (), ("2", "99")], dtype=object)  # 99: not in the set, stays a number
+    assert list(render.criteria_names(values, get_criteria_set("qd318"), lang)) == expected

@@ -183,7 +183,7 @@ def test_validation_report_lists_issues_with_sheet_and_cell_and_filters():
     report = frame_with(at, "Nội dung")
     assert len(report) == len(ds.issues)
     first = ds.issues[0]
-    assert (report["Sheet"].iloc[0], report["Ô"].iloc[0], report["Nội dung"].iloc[0]) == (
+    assert (report["Trang tính"].iloc[0], report["Ô"].iloc[0], report["Nội dung"].iloc[0]) == (
         first.sheet, first.cell, first.message("vi"))
     assert "Tệp gốc có đánh dấu lỗi (Excel)" in [b.proto.label for b in at.get("download_button")]
     at.multiselect(key="w_severity").set_value(["error"]).run()

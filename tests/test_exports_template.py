@@ -71,8 +71,8 @@ def test_dropdowns_and_numeric_validation():
 
 def test_lists_behind_defined_names():
     wb = open_book(blank_template("qd318"))
-    assert wb.defined_names["DS_TrangThai"].attr_text == "DanhMuc!$A$1:$A$2"
-    assert [wb["DanhMuc"][f"A{i}"].value for i in (1, 2)] == ["Đạt", "Chưa đạt"]
+    assert wb.defined_names["DS_TrangThai"].attr_text == "DanhMuc!$A$1:$A$3"
+    assert [wb["DanhMuc"][f"A{i}"].value for i in (1, 2, 3)] == ["Đạt", "Chưa đạt", "Chưa rõ"]
     regions = [c.value for c in wb["DanhMuc"]["B"] if c.value]
     assert "Trung du và miền núi phía Bắc" in regions and len(regions) == len(get_criteria_set("qd318").profiles)
 
@@ -165,3 +165,12 @@ def test_prefilled_template_round_trips():
 def test_code_column_is_text_so_leading_zeros_survive():
     ws = open_book(blank_template("qd318"))["Tổng hợp"]
     assert ws.column_dimensions["B"].number_format == "@"
+
+
+@pytest.mark.parametrize("word, status", [("Đạt", "met"), ("Chưa đạt", "not_met"), ("Chưa rõ", "unknown")])
+def test_every_dropdown_word_reads_back_as_its_status(word, status):
+    from ntm_data.exports.template import DROPDOWN_WORDS
+    from ntm_data.text import parse_mark
+
+    assert word in DROPDOWN_WORDS
+    assert parse_mark(word) == status

@@ -5,10 +5,12 @@ import hashlib
 import os
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
 
+from ntm_data.catalogue import CriteriaSet
 from ntm_data.model import Dataset
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,19 +25,53 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+@dataclass(frozen=True)
+class UserCatalogue:
+    """A catalogue file the user uploaded (a province's stricter set, QĐ 51/2025's sub-indicators)."""
+
+    data: bytes
+    name: str
+
+    @property
+    def key(self) -> str:
+        """What caches are keyed on: the bytes' hash, not the (unhashable, rebuilt) CriteriaSet."""
+        return f"catalogue:{digest(self.data)}"
+
+    def criteria_set(self) -> CriteriaSet:
+        return catalogue(self.data, self.name)
+
+
 @st.cache_resource(max_entries=MAX_CACHED_WORKBOOKS, show_spinner=False)
-def _load(key: str, _data: bytes, name: str, criteria_set: str | None, year: int | None) -> Dataset:
+def _catalogue(key: str, _data: bytes, name: str) -> CriteriaSet:
+    from ntm_data.catalogue import load_catalogue_file
+
+    return load_catalogue_file(_data, name)
+
+
+def catalogue(data: bytes, name: str) -> CriteriaSet:
+    """A user catalogue file (bytes) as a CriteriaSet, read once per content. Raises CatalogueError."""
+    return _catalogue(digest(data), data, name)
+
+
+@st.cache_resource(max_entries=MAX_CACHED_WORKBOOKS, show_spinner=False)
+def _load(key: str, _data: bytes, name: str, criteria_set: str | None, year: int | None,
+          _user: UserCatalogue | None = None) -> Dataset:
     # cache_resource, not cache_data: a Dataset is immutable by contract, and copying national-size
-    # frames on every rerun would cost more than the page itself. `key` is the content hash.
+    # frames on every rerun would cost more than the page itself. `key` is the content hash; a user
+    # catalogue stands in `criteria_set` by its key (the hash of its bytes).
     from ntm_data.dataset import load_dataset
 
-    return load_dataset(_data, name=name, criteria_set=criteria_set, year=year)
+    chosen = _user.criteria_set() if _user is not None else criteria_set
+    return load_dataset(_data, name=name, criteria_set=chosen, year=year)
 
 
-def load(data: bytes, name: str, criteria_set: str | None = None, year: int | None = None) -> Dataset:
-    """Read one workbook (bytes) into a Dataset, once per content, name and criteria set.
+def load(data: bytes, name: str, criteria_set: str | UserCatalogue | None = None, year: int | None = None) -> Dataset:
+    """Read one workbook (bytes) into a Dataset, once per content, name and criteria set (a built-in set
+    id, a user catalogue, or None: detected).
 
-    Raises ntm_data ReadError when the file cannot be used at all."""
+    Raises ntm_data ReadError when the file cannot be used at all, CatalogueError for a broken catalogue."""
+    if isinstance(criteria_set, UserCatalogue):
+        return _load(digest(data), data, name, criteria_set.key, year, criteria_set)
     return _load(digest(data), data, name, criteria_set, year)
 
 
@@ -50,12 +86,12 @@ def sample_history_files() -> list[tuple[int, Path]]:
     return sorted(found)
 
 
-def load_sample(criteria_set: str | None = None) -> Dataset:
+def load_sample(criteria_set: str | UserCatalogue | None = None) -> Dataset:
     path = SAMPLE_DIR / DEFAULT_SAMPLE
     return load(path.read_bytes(), path.name, criteria_set)
 
 
-def load_sample_history(criteria_set: str | None = None) -> list[Dataset]:
+def load_sample_history(criteria_set: str | UserCatalogue | None = None) -> list[Dataset]:
     """The sample district's yearly snapshots, oldest first (each read once, then cached)."""
     return [load(p.read_bytes(), p.name, criteria_set) for _year, p in sample_history_files()]
 
@@ -109,8 +145,32 @@ def template(criteria_set: str, lang: str) -> bytes:
 
 
 @st.cache_resource(max_entries=MAX_CACHED_WORKBOOKS, show_spinner=False)
-def _saved_each(_store: object, url: str, snapshot_ids: tuple[int, ...]) -> list[Dataset]:
-    return [_store.load(i) for i in snapshot_ids]
+def _saved_each(_store: object, url: str, snapshot_ids: tuple[int, ...]) -> list[Dataset | None]:
+    from ntm_data.catalogue import CatalogueError
+    from ntm_data.model import ReadError
+
+    loaded: list[Dataset | None] = []
+    for snapshot_id in snapshot_ids:  # one per saved file, not per commune
+        try:
+            loaded.append(_store.load(snapshot_id))
+        except (ReadError, CatalogueError):  # listed on the Data page by unreadable_snapshots()
+            loaded.append(None)
+    return loaded
+
+
+@st.cache_resource(max_entries=MAX_CACHED_WORKBOOKS, show_spinner=False)
+def _unreadable(_store: object, url: str, snapshot_ids: tuple[int, ...]) -> list:
+    _store.history()
+    return _store.unreadable()
+
+
+def unreadable_snapshots() -> list:
+    """The store's snapshots that this program can no longer read (ntm_data.storage.UnreadableSnapshot:
+    .info, .message(lang)), so that the Data page can say so instead of letting them vanish; checked once
+    per change of the store."""
+    snapshots = store()
+    ids = tuple(info.id for info in snapshots.list())
+    return _unreadable(snapshots, snapshots.url, ids) if ids else []
 
 
 def saved_snapshots(criteria_set: str) -> list[tuple[object, Dataset]]:
@@ -119,4 +179,4 @@ def saved_snapshots(criteria_set: str) -> list[tuple[object, Dataset]]:
     snapshots = store()
     infos = [info for info in snapshots.list() if info.criteria_set == criteria_set]
     loaded = _saved_each(snapshots, snapshots.url, tuple(info.id for info in infos)) if infos else []
-    return list(zip(infos, loaded, strict=True))
+    return [(info, ds) for info, ds in zip(infos, loaded, strict=True) if ds is not None]

@@ -33,6 +33,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("data", "pages/data.py", ":material/upload_file:"),
 )
 UPLOAD_TYPES = ["xlsx", "xlsm", "xls"]
+CATALOGUE_TYPES = ["yaml", "yml", "json"]
 RAISE_ENV = "NTM_RAISE_ERRORS"  # tests set it so that a bug fails the test instead of showing a message box
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 
@@ -133,14 +134,66 @@ def use_sample() -> None:
         st.session_state.pop(key, None)
 
 
-def criteria_set_arg() -> str | None:
+def criteria_set_arg() -> str | data.UserCatalogue | None:
+    """What the open data is evaluated with: the user's catalogue file if one is loaded, else the chosen
+    built-in set's id, else None (detected from the sheet)."""
+    ss = st.session_state
+    if ss.get(state.CATALOGUE_BYTES) is not None:
+        return data.UserCatalogue(ss[state.CATALOGUE_BYTES], ss[state.CATALOGUE_NAME])
     chosen = state.get(state.CRITERIA_SET)
     return None if chosen in (None, "", "auto") else chosen
 
 
-def _criteria_set_choice(lang: str, ds: Dataset | None) -> None:
+def catalogue_key() -> str:
+    return f"w_catalogue_{st.session_state.get(state.CATALOGUE_WIDGET, 0)}"
+
+
+def remove_catalogue() -> None:
+    ss = st.session_state
+    for key in (state.CATALOGUE_BYTES, state.CATALOGUE_NAME, state.CATALOGUE_ERROR):
+        ss.pop(key, None)
+    ss[state.CATALOGUE_WIDGET] = ss.get(state.CATALOGUE_WIDGET, 0) + 1
+
+
+def catalogue_widget(container: Any, lang: str) -> None:
+    """The uploader of a user catalogue (.yaml/.yml/.json in the format of ntm_data.catalogue). A file that
+    reads is kept in the session (it survives page switches); one that does not shows its message, in the
+    UI language, while the uploader holds it, and leaves the previous choice in place."""
+    from ntm_data.catalogue import CatalogueError
+
+    uploaded = container.file_uploader(t("ui.catalogue.label", lang), type=CATALOGUE_TYPES, key=catalogue_key(),
+                                       help=t("ui.catalogue.help", lang))
+    ss = st.session_state
+    if uploaded is None:
+        ss.pop(state.CATALOGUE_ERROR, None)
+        return
+    if uploaded.file_id != ss.get(state.CATALOGUE_FILE_ID):
+        ss[state.CATALOGUE_FILE_ID] = uploaded.file_id
+        raw = uploaded.getvalue()
+        try:
+            data.catalogue(raw, uploaded.name)
+        except CatalogueError as error:
+            ss[state.CATALOGUE_ERROR] = error
+        else:
+            ss[state.CATALOGUE_BYTES], ss[state.CATALOGUE_NAME] = raw, uploaded.name
+            ss.pop(state.CATALOGUE_ERROR, None)
+    error = ss.get(state.CATALOGUE_ERROR)
+    if error is not None:
+        message = " ".join(error.message(lang).split())  # a YAML parser's multi-line pointer, on one line
+        container.error(md("ui.catalogue.rejected", lang, message=message), icon=":material/error:")
+
+
+def _criteria_set_choice(container: Any, lang: str, ds: Dataset | None) -> None:
     from ntm_data.catalogue import DEFAULT_CRITERIA_SET, builtin_criteria_sets
 
+    chosen_set = criteria_set_arg()
+    if isinstance(chosen_set, data.UserCatalogue):  # the user's own set replaces the choice below
+        cset = ds.criteria_set if ds is not None else chosen_set.criteria_set()
+        container.caption(md("ui.catalogue.in_use", lang, name=cset.name_en if lang == "en" else cset.name_vi,
+                             file=chosen_set.name))
+        container.button(t("ui.catalogue.remove", lang), on_click=remove_catalogue, key="remove_catalogue",
+                         icon=":material/close:")
+        return
     sets = builtin_criteria_sets()
 
     def label(option: str) -> str:
@@ -149,16 +202,16 @@ def _criteria_set_choice(lang: str, ds: Dataset | None) -> None:
         chosen = sets[option]
         return chosen.name_en if lang == "en" else chosen.name_vi
 
-    chosen = state.selectbox(st.sidebar, state.CRITERIA_SET, t("ui.frame.criteria_set", lang), ["auto", *sets],
+    chosen = state.selectbox(container, state.CRITERIA_SET, t("ui.frame.criteria_set", lang), ["auto", *sets],
                              label)
     detected = ds.detected_criteria_set if ds is not None else None
     if chosen != "auto" and detected and detected != chosen and detected in sets:
-        st.sidebar.warning(md("ui.frame.set_mismatch", lang, detected=label(detected), chosen=label(chosen)))
+        container.warning(md("ui.frame.set_mismatch", lang, detected=label(detected), chosen=label(chosen)))
     if ds is not None and chosen == "auto":
         detected = ds.detected_criteria_set
         key = "ui.frame.set_detected" if detected else "ui.frame.set_default"
         used = sets.get(detected or DEFAULT_CRITERIA_SET)
-        st.sidebar.caption(md(key, lang, name=(used.name_en if lang == "en" else used.name_vi) if used else ""))
+        container.caption(md(key, lang, name=(used.name_en if lang == "en" else used.name_vi) if used else ""))
 
 
 def _filters(lang: str, ds: Dataset) -> None:
@@ -258,8 +311,11 @@ def page(page_id: str) -> PageContext:
     # On the Data page the uploader is the page's main element; elsewhere it sits in the sidebar.
     if access.can(user, "upload"):
         upload_widget(st if page_id == "data" else st.sidebar, lang)
+        if page_id == "data":  # read before the data, which is evaluated with it; the sidebar names it
+            catalogue_widget(st, lang)
     elif page_id == "data":
         st.caption(auth.denied(lang, "upload"))
+    source_slot, set_slot = st.sidebar.container(), st.sidebar.container()  # filled once the data is open
     ds: Dataset | None = None
     history: list[Dataset] = []
     is_sample, source_name = True, ""
@@ -270,11 +326,11 @@ def page(page_id: str) -> PageContext:
         st.session_state[state.UPLOAD_ERROR_FRESH] = True
     if ds is not None:
         label = "ui.frame.source_sample" if is_sample else "ui.frame.source_upload"
-        st.sidebar.caption(md(label, lang, name=source_name))
+        source_slot.caption(md(label, lang, name=source_name))
         if not is_sample:
-            st.sidebar.button(t("ui.frame.use_sample", lang), on_click=use_sample, key="use_sample",
-                              icon=":material/restart_alt:")
-    _criteria_set_choice(lang, ds)
+            source_slot.button(t("ui.frame.use_sample", lang), on_click=use_sample, key="use_sample",
+                               icon=":material/restart_alt:")
+    _criteria_set_choice(set_slot, lang, ds)
     shown = ds
     if ds is not None:
         st.sidebar.subheader(t("ui.frame.filters", lang))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -70,6 +71,42 @@ def indicator_label(criteria_set: Any, code: str, lang: str) -> str:
             if indicator.code == code:
                 return f"{code} {indicator.name_en if lang == 'en' else indicator.name_vi}"
     return str(code)
+
+
+SHORT_NAME_CHARS = 24  # a criterion's short name in a list cell: "17 Môi trường", not the full legal name
+_NAME_CUT = re.compile(r"\s+(?:và|and)\s+")
+
+
+def short_criterion_name(name: str) -> str:
+    """'Môi trường và an toàn thực phẩm' -> 'Môi trường': the name up to its first 'và'/'and' (unless a comma
+    comes first: 'Văn hóa, giáo dục, y tế' stays whole), cut with '…' beyond SHORT_NAME_CHARS."""
+    name = " ".join(str(name).split())
+    head = _NAME_CUT.split(name, maxsplit=1)[0]
+    if "," not in head:
+        name = head
+    if len(name) <= SHORT_NAME_CHARS:
+        return name
+    return name[:SHORT_NAME_CHARS].rsplit(" ", 1)[0].rstrip(" ,-") + "…"  # cut between words
+
+
+def criteria_names(values: pd.Series, criteria_set: Any, lang: str) -> pd.Series:
+    """Tuples of criterion numbers as '15 Y tế, 17 Môi trường' (short names in the UI language, from the
+    catalogue); a number the catalogue does not know stays a number; an empty tuple -> ''."""
+    names = {c.number: f"{c.number} {short_criterion_name(c.name_en if lang == 'en' else c.name_vi)}"
+             for c in criteria_set.criteria}
+
+    def label(value: Any) -> str:
+        if isinstance(value, (tuple, list)):
+            return ", ".join(names.get(str(v), str(v)) for v in value)
+        return join_codes(value)
+
+    return values.map(label)  # one short tuple per commune: a dict lookup each, no frame work
+
+
+def criteria_names_column(width: int = 340) -> Any:
+    """A 'missing criteria' column wide enough for about three named criteria; the rest shows on hover,
+    so that the table still fits a 1280 px projector."""
+    return st.column_config.TextColumn(width=width)
 
 
 def join_codes(value: Any) -> str:

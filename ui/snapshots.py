@@ -23,6 +23,18 @@ def _table(infos: list, lang: str) -> None:
     render.table(rows, lang, list(rows.columns), key="snapshots")
 
 
+def _unreadable(lang: str) -> None:
+    """A warning naming every snapshot the current reader cannot re-read (history() skips them), so that
+    none silently disappears from comparisons and trends."""
+    broken = data.unreadable_snapshots()
+    if not broken:
+        return
+    lines = [md("ui.snapshots.unreadable_item", lang, period=u.info.period, id=u.info.id,
+                name=u.info.source_name, message=u.message(lang)) for u in broken]
+    st.warning("\n".join([t("ui.snapshots.unreadable", lang, count=len(broken)), "", *(f"- {line}" for line in lines)]),
+               icon=":material/report:")
+
+
 def _save(store, lang: str, user) -> None:
     from ntm_data.storage import DuplicateSnapshot, PeriodRequired
 
@@ -31,9 +43,15 @@ def _save(store, lang: str, user) -> None:
     actor = user.name
     ss = st.session_state
     period = ss.get("w_save_period") or None
+    chosen = frame.criteria_set_arg()
+    user_catalogue = chosen if isinstance(chosen, data.UserCatalogue) else None
     try:
-        info = store.save(ss[state.UPLOAD_BYTES], ss[state.UPLOAD_NAME], period=period,
-                          criteria_set=frame.criteria_set_arg(), actor=actor)
+        if user_catalogue is not None:  # its bytes are kept with the snapshot, so that it reloads the same
+            info = store.save(ss[state.UPLOAD_BYTES], ss[state.UPLOAD_NAME], period=period, actor=actor,
+                              catalogue=user_catalogue.data, catalogue_name=user_catalogue.name)
+        else:
+            info = store.save(ss[state.UPLOAD_BYTES], ss[state.UPLOAD_NAME], period=period, criteria_set=chosen,
+                              actor=actor)
     except DuplicateSnapshot as dup:
         ss["snapshot_message"] = ("info", md("ui.snapshots.duplicate", lang, id=dup.existing.id,
                                              period=dup.existing.period))
@@ -69,6 +87,7 @@ def panel(ctx: frame.PageContext) -> None:
         getattr(st, kind)(message)
     if infos:
         _table(infos, lang)
+        _unreadable(lang)
     else:
         render.empty_state("ui.snapshots.none", lang)
 

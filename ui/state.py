@@ -41,6 +41,12 @@ UPLOAD_NAME = "upload_name"
 UPLOAD_FILE_ID = "upload_file_id"
 UPLOAD_ERROR = "upload_error"  # (file name, Issue or None) of the last rejected file
 UPLOAD_ERROR_FRESH = "upload_error_fresh"  # True until the rejection has been shown once
+# A user catalogue file (a province's own criteria set) replaces the built-in set while it is loaded.
+CATALOGUE_BYTES = "catalogue_bytes"
+CATALOGUE_NAME = "catalogue_name"
+CATALOGUE_FILE_ID = "catalogue_file_id"
+CATALOGUE_ERROR = "catalogue_error"  # the CatalogueError of the file the uploader holds, if rejected
+CATALOGUE_WIDGET = "catalogue_widget"  # bumped on removal: a fresh (empty) uploader widget
 _URL_READ = "_url_read"
 
 MAX_PARAM_CHARS = 200  # a commune id or criterion code is short; longer URL values are ignored
@@ -100,6 +106,13 @@ def _copy(widget_key: str, item: Shared) -> None:
     put(item, st.session_state[widget_key])
 
 
+def widget_key(item: Shared) -> str:
+    """The widget key of a shared picker. It carries the language (except the default one) because the
+    browser keeps a keyed selectbox's option labels: a new key redraws them in the new language."""
+    current = lang()
+    return f"w_{item.key}" if current == LANG.default else f"w_{item.key}@{current}"
+
+
 def _prepare(item: Shared, options: Sequence[Any]) -> Any:
     """The session value restricted to what the widget can show; resets a stale widget state."""
     value = get(item)
@@ -107,10 +120,10 @@ def _prepare(item: Shared, options: Sequence[Any]) -> Any:
         value = tuple(v for v in value if v in options)
     elif value not in options:
         value = None
-    widget_key = f"w_{item.key}"
-    held = st.session_state.get(widget_key)
-    if widget_key in st.session_state and (tuple(held) if item.many else held) != value:
-        del st.session_state[widget_key]
+    key = widget_key(item)
+    held = st.session_state.get(key)
+    if key in st.session_state and (tuple(held) if item.many else held) != value:
+        del st.session_state[key]
     put(item, value if (item.many or value is not None) else item.default)
     return value
 
@@ -126,8 +139,8 @@ def selectbox(container: Any, item: Shared, label: str, options: Sequence[Any],
         put(item, value)
     index = options.index(value) if value in options else None
     chosen = container.selectbox(
-        label, options, index=index, format_func=format_func, key=f"w_{item.key}",
-        on_change=_copy, args=(f"w_{item.key}", item), placeholder=placeholder,
+        label, options, index=index, format_func=format_func, key=widget_key(item),
+        on_change=_copy, args=(widget_key(item), item), placeholder=placeholder,
     )
     put(item, chosen if chosen is not None else item.default)
     return chosen
@@ -139,8 +152,8 @@ def multiselect(container: Any, item: Shared, label: str, options: Sequence[Any]
     options = list(options)
     value = _prepare(item, options)
     chosen = container.multiselect(
-        label, options, default=list(value), format_func=format_func, key=f"w_{item.key}",
-        on_change=_copy, args=(f"w_{item.key}", item), placeholder=placeholder,
+        label, options, default=list(value), format_func=format_func, key=widget_key(item),
+        on_change=_copy, args=(widget_key(item), item), placeholder=placeholder,
     )
     put(item, tuple(chosen))
     return tuple(chosen)

@@ -17,6 +17,8 @@ STATUS_WORDS = {Status.MET.value: "Đạt", Status.NOT_MET.value: "Chưa đạt"
 # A prefilled unknown status is written as this word, never left blank: a blank mark reads as "not met",
 # and an unknown must never silently become not met. The reader reads it back as an explicit unknown.
 UNKNOWN_WORD = "Chưa rõ"
+# What the status dropdowns offer: met, not met, and an explicit "not known yet" (never a blank).
+DROPDOWN_WORDS = (*STATUS_WORDS.values(), UNKNOWN_WORD)
 LIST_SHEET = "DanhMuc"
 STATUS_LIST_NAME = "DS_TrangThai"
 REGION_LIST_NAME = "DS_Vung"
@@ -92,7 +94,7 @@ def prefill(cset: CriteriaSet, dataset: Dataset) -> pd.DataFrame:
 def _write_lists(workbook, cset: CriteriaSet) -> None:
     """Dropdown lists on a hidden sheet behind defined names (a list typed into the rule caps at 255 chars)."""
     ws = workbook.add_worksheet(LIST_SHEET)
-    statuses = list(STATUS_WORDS.values())
+    statuses = list(DROPDOWN_WORDS)
     regions = [p.name_vi for p in cset.profiles] or [""]
     for i, word in enumerate(statuses):
         ws.write_string(i, 0, word)

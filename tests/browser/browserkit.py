@@ -245,6 +245,20 @@ def all_rows(page, index: int) -> list[dict[str, str]]:
     return [dict(zip(header, seen[i], strict=False)) for i in sorted(seen)]
 
 
+def eventually(check, page, timeout_ms: int = 15_000) -> None:
+    """Run `check()` until it passes: the grid redraws its accessibility rows a moment after the data
+    changes, so a table read right after a rerun can still hold the previous rows."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        try:
+            check()
+            return
+        except (AssertionError, KeyError, IndexError, StopIteration, ValueError):
+            if time.monotonic() > deadline:
+                raise
+            page.wait_for_timeout(250)
+
+
 def metrics(page) -> dict[str, str]:
     """Every st.metric on screen: label -> value text."""
     pairs = page.evaluate("""() => Array.from(document.querySelectorAll('[data-testid="stMetric"]')).map(m => [
