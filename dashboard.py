@@ -51,14 +51,7 @@ def body(ctx: PageContext) -> None:
     st.subheader(ctx.t("ui.overview.outputs"))
     render.meeting_downloads(ctx.full, lang, filters=frame.filter_choices(), history=ctx.history)
 
-    st.subheader(ctx.t("ui.overview.watchlist"))
-    watch = analytics.maintenance_watchlist(ds)
-    if watch.empty:
-        render.empty_state("ui.overview.watchlist_empty", lang)
-    else:
-        watch = watch.assign(missing=render.criteria_names(watch["missing"], ds.criteria_set, lang))
-        render.table(watch, lang, ["name", "district", "recognized_year", "missing"], code_columns=["missing"],
-                     column_config={"missing": render.criteria_names_column()})
+    render.watchlist(ds, lang, key="watchlist")
 
 
 frame.run("overview", body)

@@ -45,6 +45,7 @@ def body(ctx: PageContext) -> None:
             render.table(shown, lang, ["name", "district", "target_year", "criteria_met", "pace", "projected_year"],
                          key="at_risk")
             st.caption(ctx.t("ui.timeline.projection_note"))
+    render.watchlist(ds, lang, key="watchlist")
 
 
 frame.run("timeline", body)

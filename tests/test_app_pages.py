@@ -21,6 +21,7 @@ from app_support import (
     texts,
 )
 
+from ntm_data import analytics, load_dataset
 from ui.render import fmt_number, fmt_share
 
 PAGES = ["lagging_criteria", "lagging_communes", "scorecard", "commune_profile", "timeline", "compare", "data"]
@@ -173,6 +174,17 @@ def test_timeline_overdue_communes(now):
     else:
         assert sorted(frame_with(at, "Năm phấn đấu")["Xã"]) == sorted(overdue["name"])
     assert len(plotly_specs(at)) == 1
+
+
+@pytest.mark.parametrize("page", ["overview", "timeline"])
+def test_maintenance_watchlist_on_overview_and_timeline(page):
+    """Recognised communes that now miss a criterion (Hữu Liên lost 17 in the sample) show on both pages."""
+    expected = analytics.maintenance_watchlist(load_dataset(SAMPLE / "huu_lung_2025.xlsx"))
+    at = start(None if page == "overview" else page)
+    no_exception(at)
+    assert "Xã đã đạt chuẩn nhưng nay còn tiêu chí chưa đạt (cần duy trì)" in texts(at.subheader)
+    shown = frame_with(at, "Năm đạt chuẩn")
+    assert sorted(shown["Xã"]) == sorted(expected["name"]) and "Hữu Liên" in set(shown["Xã"])
 
 
 def test_compare_newly_at_standard(now, before):

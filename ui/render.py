@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from ntm_data import analytics
 from ntm_data.i18n import t
 from ntm_data.model import Status
 
@@ -429,3 +430,16 @@ def meeting_downloads(ds: Any, lang: str, *, filters: Mapping[str, Sequence[str]
         t("ui.download.brief", lang), lambda: exports.brief_pdf(ds, lang=lang, filters=wanted, history=history),
         file_name=f"tom_tat_{label}.pdf", mime=PDF_MIME, on_click="ignore", key="download_brief",
         icon=":material/picture_as_pdf:")
+
+
+def watchlist(ds: Any, lang: str, *, key: str) -> None:
+    """The maintenance watchlist (recognised communes that now miss a criterion), shown on the overview and
+    the timeline: recognition can be revoked, so a leader must see these wherever progress is discussed."""
+    st.subheader(t("ui.overview.watchlist", lang))
+    watch = analytics.maintenance_watchlist(ds)
+    if watch.empty:
+        empty_state("ui.overview.watchlist_empty", lang)
+        return
+    watch = watch.assign(missing=criteria_names(watch["missing"], ds.criteria_set, lang))
+    table(watch, lang, ["name", "district", "recognized_year", "missing"], code_columns=["missing"], key=key,
+          column_config={"missing": criteria_names_column()})
