@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -1064,6 +1064,32 @@ _VALUE_GROUPS = (("2", "Tiêu chí 2. Giao thông"), ("3", "Tiêu chí 3. Thủy
 _ASSESSED = ("15", "17")  # criteria with a self-assessed status column in the values layout
 
 
+def _values_header(ws: Any, b: Any, model: Any, year: int, rng: Any, width: int, left: Sequence[str],
+                   groups: Sequence[tuple[int, int, str]], plan: Sequence[tuple[str, Any, str]], title: str,
+                   indicator_key: Callable[[Any], str]) -> tuple[int, dict[str, str]]:
+    """Title block and the two-row header of a sub-indicator values sheet (shared by the sample and the
+    national writers). Returns the header's first row and the column letter of each indicator code or label."""
+    r0 = _title_block(
+        ws, b, width, _issuer(model), title,
+        "(Theo Bộ tiêu chí quốc gia về xã nông thôn mới giai đoạn 2021 - 2025, Quyết định số 318/QĐ-TTg)",
+        f"{_place(model)}, ngày {int(rng.integers(10, 28))} tháng 11 năm {year}",
+    )
+    columns: dict[str, str] = {}
+    for j, label in enumerate(left):
+        ws.merge_range(r0, j, r0 + 1, j, label, b.header)
+        columns[label] = xl_col_to_name(j)
+    for start, end, group_title in groups:
+        if start == end:
+            ws.write(r0, start, group_title, b.header)
+        else:
+            ws.merge_range(r0, start, r0, end, group_title, b.header)
+    for j, (kind, key, label) in enumerate(plan):
+        ws.write(r0 + 1, len(left) + j, label, b.header)
+        columns[indicator_key(key) if kind == "ind" else label] = xl_col_to_name(len(left) + j)
+    ws.merge_range(r0, width - 1, r0 + 1, width - 1, "Ghi chú", b.header)
+    return r0, columns
+
+
 def write_values(
     model: DistrictModel,
     year: int,
@@ -1097,25 +1123,9 @@ def write_values(
     b = _Book(_open_target(path_or_buffer), "#E2EFDA")
     sheet_name = "Chi tieu"
     ws = b.wb.add_worksheet(sheet_name)
-    r0 = _title_block(
-        ws, b, width, _issuer(model),
-        f"BIỂU TỔNG HỢP KẾT QUẢ THỰC HIỆN MỘT SỐ CHỈ TIÊU NÔNG THÔN MỚI NĂM {year}",
-        "(Theo Bộ tiêu chí quốc gia về xã nông thôn mới giai đoạn 2021 - 2025, Quyết định số 318/QĐ-TTg)",
-        f"{_place(model)}, ngày {int(rng.integers(10, 28))} tháng 11 năm {year}",
-    )
-    columns: dict[str, str] = {}
-    for j, label in enumerate(left):
-        ws.merge_range(r0, j, r0 + 1, j, label, b.header)
-        columns[label] = xl_col_to_name(j)
-    for start, end, title in groups:
-        if start == end:
-            ws.write(r0, start, title, b.header)
-        else:
-            ws.merge_range(r0, start, r0, end, title, b.header)
-    for j, (_kind, key, label) in enumerate(plan):
-        ws.write(r0 + 1, len(left) + j, label, b.header)
-        columns[key if _kind == "ind" else label] = xl_col_to_name(len(left) + j)
-    ws.merge_range(r0, width - 1, r0 + 1, width - 1, "Ghi chú", b.header)
+    r0, columns = _values_header(ws, b, model, year, rng, width, left, groups, plan,
+                                 f"BIỂU TỔNG HỢP KẾT QUẢ THỰC HIỆN MỘT SỐ CHỈ TIÊU NÔNG THÔN MỚI NĂM {year}",
+                                 lambda key: key)
     ws.set_row(r0 + 1, 120)
     r = r0 + 2
     names, nfd = _messy_names(rng, c["name"].to_numpy(), Messiness(prefix_share=0.3, stray_space_share=0.1))
@@ -1436,25 +1446,9 @@ def write_values_full(
     b = _Book(_open_target(path_or_buffer), "#E2EFDA")
     sheet_name = "Chi tieu"
     ws = b.wb.add_worksheet(sheet_name)
-    r0 = _title_block(
-        ws, b, width, _issuer(model),
-        f"BIỂU TỔNG HỢP KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU NÔNG THÔN MỚI NĂM {year}",
-        "(Theo Bộ tiêu chí quốc gia về xã nông thôn mới giai đoạn 2021 - 2025, Quyết định số 318/QĐ-TTg)",
-        f"{_place(model)}, ngày {int(rng.integers(10, 28))} tháng 11 năm {year}",
-    )
-    columns: dict[str, str] = {}
-    for j, label in enumerate(left):
-        ws.merge_range(r0, j, r0 + 1, j, label, b.header)
-        columns[label] = xl_col_to_name(j)
-    for start, end, title in groups:
-        if start == end:
-            ws.write(r0, start, title, b.header)
-        else:
-            ws.merge_range(r0, start, r0, end, title, b.header)
-    for j, (kind, idx, label) in enumerate(plan):
-        ws.write(r0 + 1, len(left) + j, label, b.header)
-        columns[FULL_INDICATOR_CODES[idx] if kind == "ind" else label] = xl_col_to_name(len(left) + j)
-    ws.merge_range(r0, width - 1, r0 + 1, width - 1, "Ghi chú", b.header)
+    r0, columns = _values_header(ws, b, model, year, rng, width, left, groups, plan,
+                                 f"BIỂU TỔNG HỢP KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU NÔNG THÔN MỚI NĂM {year}",
+                                 lambda idx: FULL_INDICATOR_CODES[idx])
     r = r0 + 2
     names, nfd = _messy_names(rng, c["name"].to_numpy(), Messiness(prefix_share=0.3, stray_space_share=0.1))
     # numbers, "91,5" or "91,5%" text, as offices mix them; built column-wise, written row-wise

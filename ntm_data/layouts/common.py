@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import operator
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,6 +82,19 @@ _STOP = re.compile(
     r"|pho chu tich|truong ban|truong phong|thu truong|xac nhan|luu[: ]|nguon[: ]|ngay \.|ngay \d|\(ky"
     r"|lap bieu|giam doc|ban chi dao|(\S+ )?, ngay)"
 )
+
+
+def body_rows(grid: SheetGrid, start: int) -> Iterator[tuple[int, list[Any], Any]]:
+    """The body of a table from row `start`: (row index, cells, first non-blank value) per row. Blank rows
+    are skipped and the body ends at the notes and signatures below it ("Người lập biểu", "Ghi chú", ...)."""
+    for r in range(start, grid.height):
+        row = grid.rows[r]
+        first = next((v for v in row if not is_blank(v)), None)
+        if first is None:
+            continue
+        if is_stop_text(first):
+            return
+        yield r, row, first
 
 
 def is_stop_text(value: object) -> bool:

@@ -14,8 +14,8 @@ from ntm_data.layouts.common import (
     RAW_COMMUNE_COLUMNS,
     VALUE_COLUMNS,
     TableRead,
+    body_rows,
     empty_frame,
-    is_stop_text,
     out_of_range,
     unreadable,
     warn,
@@ -149,13 +149,7 @@ def read_form(form: Form, criteria_set: Any) -> TableRead:
     numbers = {c.number for c in criteria_set.criteria}
     blocks: dict[str, list[dict[str, Any]]] = {}
     current: str | None = None
-    for r in range(form.data_start, grid.height):
-        row = grid.rows[r]
-        first = next((v for v in row if not is_blank(v)), None)
-        if first is None:
-            continue
-        if is_stop_text(first):
-            break
+    for r, row, first in body_rows(grid, form.data_start):
         if isinstance(first, str) and _FORM_END.match(fold(first)):
             count = _REPORTED.search(fold(first))
             if count and reported is None:

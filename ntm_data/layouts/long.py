@@ -12,10 +12,10 @@ from ntm_data.layouts.common import (
     MARK_COLUMNS,
     RAW_COMMUNE_COLUMNS,
     VALUE_COLUMNS,
+    body_rows,
     commune_ids,
     display,
     empty_frame,
-    is_stop_text,
     out_of_range,
     unreadable,
 )
@@ -79,13 +79,7 @@ def read_long(table: Any, criteria_set: Any) -> tuple[pd.DataFrame, pd.DataFrame
     marks: list[dict[str, Any]] = []
     values: list[dict[str, Any]] = []
     current: str | None = None
-    for r in range(table.data_start, grid.height):
-        row = grid.rows[r]
-        first = next((v for v in row if not is_blank(v)), None)
-        if first is None:
-            continue
-        if is_stop_text(first):
-            break
+    for r, _row, _first in body_rows(grid, table.data_start):
         raw_name = grid.value(r, col["name"])
         if isinstance(raw_name, str) and raw_name.strip():
             name = strip_commune_prefix(raw_name)

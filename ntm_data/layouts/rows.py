@@ -15,12 +15,12 @@ from ntm_data.layouts.common import (
     VALUE_COLUMNS,
     TableRead,
     block,
+    body_rows,
     cells,
     commune_ids,
     display,
     empty_frame,
     group_district,
-    is_stop_text,
     map_unique,
     object_frame,
     out_of_range,
@@ -222,13 +222,7 @@ def _commune_rows(table: RowTable) -> tuple[list[int], list[str | None], list[An
     groups: list[str | None] = []
     issues: list[Any] = []
     group: str | None = None
-    for r in range(table.data_start, grid.height):
-        row = grid.rows[r]
-        first = next((v for v in row if not is_blank(v)), None)
-        if first is None:
-            continue
-        if is_stop_text(first):
-            break
+    for r, _row, first in body_rows(grid, table.data_start):
         name = grid.value(r, table.name_col)
         if is_blank(name) or not isinstance(name, str):
             if any(not is_blank(grid.value(r, c)) for c in keyed) and not isinstance(first, str):
