@@ -254,11 +254,14 @@ def empty_state(key: str, lang: str, **params: Any) -> None:
 
 def download_xlsx(frame: pd.DataFrame, lang: str, *, title: str, file_name: str, key: str,
                   status_columns: Sequence[str] = ()) -> None:
-    """A formatted Excel download of one table (ntm_data.exports), without rerunning the page."""
+    """A formatted Excel download of one table (ntm_data.exports), without rerunning the page. Built only
+    when clicked (deferred, as meeting_downloads), not on every run of the page."""
     from ntm_data.exports.tables import table_xlsx
 
-    data = table_xlsx(frame, title=title, sheet_name=title[:31], lang=lang, status_columns=status_columns)
-    st.download_button(t("ui.download.xlsx", lang), data=data, file_name=file_name, mime=XLSX_MIME,
+    def build() -> bytes:
+        return table_xlsx(frame, title=title, sheet_name=title[:31], lang=lang, status_columns=status_columns)
+
+    st.download_button(t("ui.download.xlsx", lang), data=build, file_name=file_name, mime=XLSX_MIME,
                        on_click="ignore", key=key, icon=":material/download:")
 
 
