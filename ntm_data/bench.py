@@ -157,6 +157,22 @@ def _stage_openpyxl(args: dict[str, Any]) -> dict[str, Any]:
     return {"seconds": best, "rows": sum(len(f) for f in frame.values())}
 
 
+def _stage_command(args: dict[str, Any]) -> dict[str, Any]:
+    """Wall seconds of whole processes, best of N: `python -m ntm_data summarize FILE` (output discarded)
+    against a process that only imports python-calamine and parses every sheet (the floor, as a command)."""
+    floor_code = ("import sys, python_calamine as c; b = c.CalamineWorkbook.from_path(sys.argv[1]); "
+                  "[b.get_sheet_by_name(n).to_python(skip_empty_area=False) for n in b.sheet_names]")
+    commands = {"summarize": [sys.executable, "-m", "ntm_data", "summarize", args["path"]],
+                "floor": [sys.executable, "-c", floor_code, args["path"]]}
+    out = {}
+    for label, cmd in commands.items():
+        out[label], code = _best(lambda cmd=cmd: subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL,  # noqa: B023
+                                                                 stderr=subprocess.DEVNULL).returncode, args["repeats"])
+        if code != 0:
+            raise RuntimeError(f"{label} exited {code} on {args['path']}")
+    return out
+
+
 def _stage_load(args: dict[str, Any]) -> dict[str, Any]:
     from ntm_data.dataset import load_dataset
 
@@ -290,6 +306,7 @@ def _stage_pages(args: dict[str, Any]) -> dict[str, Any]:
 
 STAGES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "generate": _stage_generate, "imports": _stage_imports, "floor": _stage_floor, "openpyxl": _stage_openpyxl, "load": _stage_load,
+    "command": _stage_command,
     "analytics": _stage_analytics, "pages": _stage_pages,
 }
 
@@ -424,6 +441,16 @@ def read_rows(name: str, floor: dict, openpyxl: dict | None, load: dict) -> list
     return rows
 
 
+def command_rows(name: str, command: dict) -> list[Row]:
+    """The summarize command as a user runs it (interpreter start, imports, read, JSON out), against a
+    process that only parses the workbook with python-calamine. Informative: the targets are in-process."""
+    return [
+        Row(f"{name}: process: python + calamine parse only", _s(command["floor"]), "", "1.00x"),
+        Row(f"{name}: process: python -m ntm_data summarize", _s(command["summarize"]), "",
+            f"{command['summarize'] / command['floor']:.2f}x"),
+    ]
+
+
 def format_table(rows: Sequence[Row], markdown: bool = False) -> str:
     header = ("Measurement", "Figure", "Target", "Ratio", "Verdict")
     cells = [header] + [(r.measurement, r.figure, r.target, r.ratio, r.verdict) for r in rows]
@@ -482,19 +509,20 @@ def _failed(stage: str, exc: Exception) -> Row:
     return Row(f"{stage}: failed", last[:200], "runs", "", "MISS")
 
 
-def _read_rows(files: NationalFiles, repeats: int, skip_openpyxl: bool, peaks: list[tuple[str, float]],
-               say: Callable[[str], None]) -> list[Row]:
+def _read_rows(workbooks: Sequence[tuple[str, Path]], repeats: int, skip_openpyxl: bool,
+               peaks: list[tuple[str, float]], say: Callable[[str], None]) -> list[Row]:
     rows: list[Row] = []
-    for name, path in (("summary (19 criteria)", files.summary), ("values (57 sub-indicators)", files.values)):
+    for name, path in workbooks:
         say(f"reading {path.name}")
         try:
             floor = run_stage("floor", path=str(path), repeats=repeats)
             openpyxl = None if skip_openpyxl else run_stage("openpyxl", path=str(path), repeats=repeats)
             load = run_stage("load", path=str(path), repeats=repeats)
+            command = run_stage("command", path=str(path), repeats=repeats)
         except StageFailed as exc:
             rows.append(_failed(f"{name}: read", exc))
             continue
-        rows += read_rows(name, floor, openpyxl, load)
+        rows += read_rows(name, floor, openpyxl, load) + command_rows(name, command)
         peaks += [(f"{name}: calamine parse", floor["peak_mb"]), (f"{name}: load_dataset", load["peak_mb"])]
         if openpyxl is not None:
             peaks.append((f"{name}: openpyxl load", openpyxl["peak_mb"]))
@@ -581,7 +609,8 @@ def run(communes: int = NATIONAL_COMMUNES, out_dir: str | Path | None = None, *,
             rows.append(Row("interpreter + pandas + ntm_data imports (peak)", f"{imports['peak_mb']:.0f} MB{hwm}"))
         except StageFailed as exc:
             rows.append(_failed("imports", exc))
-        rows += _read_rows(files, read_repeats, skip_openpyxl, peaks, say)
+        rows += _read_rows((("summary (19 criteria)", files.summary), ("values (57 sub-indicators)", files.values)),
+                           read_repeats, skip_openpyxl, peaks, say)
         say("analytics")
         rows += _analytics_rows(files, analytics_repeats, peaks)
         store = base / "store"
@@ -618,6 +647,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--skip-openpyxl", action="store_true", help="do not time the openpyxl baseline")
     parser.add_argument("--read-repeats", type=int, default=READ_REPEATS)
     parser.add_argument("--analytics-repeats", type=int, default=ANALYTICS_REPEATS)
+    parser.add_argument("--workbook", action="append", default=[], metavar="PATH",
+                        help="only time reading this workbook (any status sheet, not generated; repeatable)")
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     parser.add_argument("--json", default=None, metavar="PATH", help="also write the rows as JSON to PATH")
     parser.add_argument("--child", nargs=2, metavar=("STAGE", "JSON"), help=argparse.SUPPRESS)
@@ -631,9 +662,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.communes < 1:
         print("error: --communes must be positive", file=sys.stderr)
         return 2
-    rows = run(args.communes, args.out_dir, skip_pages=args.skip_pages, skip_startup=args.skip_startup,
-               skip_openpyxl=args.skip_openpyxl, read_repeats=args.read_repeats,
-               analytics_repeats=args.analytics_repeats, log=lambda m: print(f"… {m}", file=sys.stderr))
+    say = lambda m: print(f"… {m}", file=sys.stderr)  # noqa: E731
+    if args.workbook:
+        peaks: list[tuple[str, float]] = []
+        rows = [Row("machine", machine())]
+        rows += _read_rows([(Path(p).name, Path(p)) for p in args.workbook], args.read_repeats, args.skip_openpyxl,
+                           peaks, say)
+        rows += [Row(f"peak memory: {label}", f"{mb:.0f} MB", f"<= {MAX_PEAK_MB} MB", "", _verdict(mb <= MAX_PEAK_MB))
+                 for label, mb in peaks]
+    else:
+        rows = run(args.communes, args.out_dir, skip_pages=args.skip_pages, skip_startup=args.skip_startup,
+                   skip_openpyxl=args.skip_openpyxl, read_repeats=args.read_repeats,
+                   analytics_repeats=args.analytics_repeats, log=say)
     print(format_table(rows, markdown=args.markdown))
     if args.json:
         Path(args.json).write_text(json.dumps([dataclasses.asdict(r) for r in rows], ensure_ascii=False, indent=1))

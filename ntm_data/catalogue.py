@@ -22,6 +22,8 @@ BUILTIN_IDS = ("qd1980", "qd318", "qd51")
 DEFAULT_CRITERIA_SET = "qd318"
 CATALOGUE_DIR = Path(__file__).resolve().parent / "catalogues"
 MAX_CATALOGUE_BYTES = 2_000_000  # a full set with 60 sub-indicators and 7 regions is about 40 kB
+# libyaml's safe loader parses the built-in catalogues about 10x faster than the pure-Python one.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _KINDS = ("percent", "yes_no", "number")
 _DIRECTIONS = ("higher", "lower")
@@ -700,7 +702,7 @@ def _parse(data: bytes, name: str) -> object:
     try:
         if name.lower().endswith(".json"):
             return json.loads(text)
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 (a safe loader, C when available)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         syntax = "JSON" if name.lower().endswith(".json") else "YAML"
         raise CatalogueError(f"{name}: not valid {syntax}: {exc}", "bad_syntax",

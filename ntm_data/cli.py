@@ -9,34 +9,48 @@ import sys
 
 from ntm_data.model import ReadError
 
-# One module per command family; each defines register(subparsers) and sets `func` on its parser.
-COMMAND_MODULES = [
-    "ntm_data.commands.summarize",
-    "ntm_data.commands.snapshots",
-    "ntm_data.commands.compare",
-    "ntm_data.commands.access",
-    "ntm_data.commands.outputs",
-    "ntm_data.commands.generate",
-]
+# Command -> the module that registers it (one module per command family; each defines
+# register(subparsers) and sets `func` on its parser). A run imports only its command's module, so
+# `summarize` starts without SQLAlchemy, matplotlib or the exports; help imports them all.
+COMMANDS = {
+    "summarize": "ntm_data.commands.summarize",
+    "snapshots": "ntm_data.commands.snapshots",
+    "compare": "ntm_data.commands.compare",
+    "hash-password": "ntm_data.commands.access",
+    "report": "ntm_data.commands.outputs",
+    "template": "ntm_data.commands.outputs",
+    "brief": "ntm_data.commands.outputs",
+    "annotate": "ntm_data.commands.outputs",
+    "generate": "ntm_data.commands.generate",
+}
+COMMAND_MODULES = list(dict.fromkeys(COMMANDS.values()))
 
 EXIT_OK = 0
 EXIT_UNUSABLE = 2  # the input file cannot be used: one clear line on stderr, no traceback
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _modules_for(argv: list[str]) -> list[str]:
+    """The command modules a run needs: the named command's, or all of them (help, a typo)."""
+    words = [a for i, a in enumerate(argv) if not a.startswith("-") and (i == 0 or argv[i - 1] != "--lang")]
+    return [COMMANDS[words[0]]] if words and words[0] in COMMANDS else COMMAND_MODULES
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for `argv` (default: all commands, as for --help)."""
     parser = argparse.ArgumentParser(prog="python -m ntm_data", description="NTM Dashboard tools")
     parser.add_argument(
         "--lang", choices=["vi", "en"], default=os.environ.get("NTM_LANG", "vi"),
         help="language of messages (default vi, or $NTM_LANG)",
     )
     subparsers = parser.add_subparsers(dest="command", required=True)
-    for name in COMMAND_MODULES:
+    for name in COMMAND_MODULES if argv is None else _modules_for(argv):
         importlib.import_module(name).register(subparsers)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or EXIT_OK)

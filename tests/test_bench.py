@@ -13,6 +13,7 @@ from ntm_data import bench, synthetic
 from ntm_data.cli import main as cli_main
 from ntm_data.commands.generate import parse_years
 from ntm_data.dataset import load_dataset
+from tests import workbooks
 
 TINY = 300
 
@@ -208,3 +209,15 @@ def test_a_filtered_dataset_inherits_exactly_what_a_fresh_derivation_gives(how: 
                  lambda d: analytics.scorecard(d, sort_by="name"), lambda d: analytics.lagging_communes(d, "15")):
         got, want = call(seeded), call(fresh)
         assert got == want if not isinstance(got, pd.DataFrame) else got.equals(want)
+
+
+def test_workbook_mode_times_any_workbook_against_the_floor(tmp_path, capsys) -> None:
+    """`--workbook PATH` times reading a workbook the benchmark did not make, in-process and as commands."""
+    path = tmp_path / "district.xlsx"
+    path.write_bytes(workbooks.summary_workbook([dict(name="Xã Vân Nham", marks=workbooks.all_met(), met=19)]))
+    bench.main(["--workbook", str(path), "--read-repeats", "1", "--skip-openpyxl"])
+    names = [line.split("  ")[0] for line in capsys.readouterr().out.splitlines()]
+    for what in ("python-calamine raw parse (floor)", "read + validate + evaluate", "dataset",
+                 "process: python + calamine parse only", "process: python -m ntm_data summarize"):
+        assert f"district.xlsx: {what}" in names
+    assert not any(n.startswith("analytics") or n.startswith("page") for n in names)

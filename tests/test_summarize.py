@@ -107,3 +107,33 @@ def test_real_command_line(summary_file, tmp_path):
     fail = subprocess.run([sys.executable, "-m", "ntm_data", "summarize", str(bad)],
                           capture_output=True, text=True, check=False)
     assert fail.returncode == 2 and "Traceback" not in fail.stderr and fail.stderr.count("\n") == 1
+
+
+def test_a_command_imports_only_its_own_module(summary_file):
+    """`summarize` must not pay for SQLAlchemy, storage or the exports (national-scale start-up, issue 7)."""
+    code = ("import sys; from ntm_data.cli import main; main(['summarize', sys.argv[1]]); "
+            "print(sorted(m for m in ('sqlalchemy', 'ntm_data.storage', 'ntm_data.commands.outputs', 'matplotlib') "
+            "if m in sys.modules), file=sys.stderr)")
+    run = subprocess.run([sys.executable, "-c", code, str(summary_file)], capture_output=True, text=True, check=False)
+    assert run.returncode == 0 and json.loads(run.stdout)["criteria_total"] == 19
+    assert run.stderr.strip() == "[]"
+
+
+def test_help_lists_every_command(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    for command in ("summarize", "snapshots", "compare", "hash-password", "report", "template", "brief", "annotate",
+                    "generate"):
+        assert command in out
+
+
+def test_values_by_commune_keeps_reading_order_per_commune():
+    import pandas as pd
+
+    from ntm_data.commands.summarize import _values_by_commune
+
+    indicators = pd.DataFrame({"commune_id": ["b", "a", "b", "x", "a"], "indicator": ["17.1", "15.1", "2.1", "1.1", "17.1"],
+                               "value": [1.0, 95.2, float("nan"), 3.0, 0.1234567]})
+    got = _values_by_commune(indicators, pd.Index(["a", "b", "c"]))
+    assert got == [{"15.1": 95.2, "17.1": 0.123457}, {"17.1": 1.0}, {}]
