@@ -1,48 +1,60 @@
 """Safety limits checked on uploaded bytes before any parser sees them: size, zip bombs, XML entity bombs
-and cell counts. Everything here reads the zip container itself, in bounded chunks, with no XML parser."""
+and far-away cells. One pass inflates each zip part once, in bounded pieces, with no XML parser; the same
+pass notes the cells python-calamine reads as empty although they hold an error or an unsaved formula."""
 from __future__ import annotations
 
+import html
 import os
 import re
 import struct
 import zipfile
-import zlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
 from posixpath import dirname, join, normpath
+
+try:  # ISA-L inflates about 2.5x faster than zlib, with zlib's API
+    from isal import isal_zlib as _zlib
+except ImportError:  # pragma: no cover - isal ships wheels for every platform we run on
+    import zlib as _zlib
 
 from ntm_data.model import Issue, ReadError, Severity
 
 MB = 1024 * 1024
 DEFAULT_MAX_UPLOAD_MB = 50  # a province's status workbook is under 5 MB; ten times that is still a real file
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
-_CHUNK = 256 * 1024  # inflate this much at a time, so a bomb is stopped after at most one chunk too many
-_HEAD = 64 * 1024  # the <dimension> element sits in the first few hundred bytes of a worksheet part
+_INPUT = MB  # compressed bytes handed to the inflater at a time
+_PIECE = 4 * MB  # inflated bytes per piece, so a bomb is stopped after at most one piece too many
+_HEAD = 64 * 1024  # the root element and <dimension> sit in the first few hundred bytes of a worksheet
 _SMALL_PART = MB  # parts smaller than this may compress at any ratio (empty styles, tiny XML)
 _INDEX_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
 _INDEX_MAX = 4 * MB  # the workbook index is read whole to name sheets; a real one is a few KB
 
-# Markup that declares entities. Entity expansion ("billion laughs") needs a DOCTYPE, so a part with one
-# is refused; Office never writes one. UTF-16 spellings are checked too, since XML may be UTF-16. Each
-# chunk is first scanned for "!", which is one fast pass.
-_DECLARATIONS = tuple(
-    token.encode(enc) for token in ("<!DOCTYPE", "<!ENTITY") for enc in ("ascii", "utf-16-le", "utf-16-be")
-)
-_BANG = b"!"  # every token has one; memchr finds it at memory speed, and sheet XML rarely has any
-# The root element, whose namespace prefix (<x:worksheet>) the cell and row tags share.
+# The root element, whose namespace prefix (<x:worksheet>) the cell tags share.
 _ROOT = re.compile(rb"<([\w.-]+:)?(worksheet|chartsheet|dialogsheet)[\s>/]")
-_DIMENSION = re.compile(rb'<(?:[\w.-]+:)?dimension\s+ref="\$?([A-Z]{1,3})\$?(\d{1,12})(?::\$?([A-Z]{1,3})\$?(\d{1,12}))?"')
-# Coordinates far from A1 decide the dense grid a reader builds. Columns: every reference of two or
-# three letters is looked at (few on ordinary sheets). Rows: writers put rows in ascending order, so the
-# last row of a chunk is its deepest; a reference with more digits than that (out of order, as only a
-# crafted file has) is searched for per digit count and then read exactly.
-# The bare `r="` prefix is 6x faster to scan than `\sr="`; a stray match can only make the check stricter.
-_WIDE_REF = re.compile(rb'r="([A-Z]{2,3})\d')
-_DEEP_REFS = tuple((10 ** (d - 1), re.compile(rb'r="[A-Z]{0,3}(\d{%d,%d})"' % (d, top)))
-                   for d, top in ((7, 12), (6, 6), (5, 5)))
+_DIMENSION = re.compile(rb'<dimension\s+ref="\$?([A-Z]{1,3})\$?(\d{1,12})(?::\$?([A-Z]{1,3})\$?(\d{1,12}))?"')
+# python-calamine places a cell (<c>, any namespace prefix) at its r="B7" reference, or, without one, after
+# the previous cell of its row; it builds a dense grid over the cells it placed, so one cell far away
+# makes it allocate gigabytes and abort the whole process (SIGABRT; seen with python-calamine 0.9). The
+# <dimension> every real writer emits may lie, so every cell is looked at: one regex passes over each
+# <c r="REF"> with REF inside the dimension and stops on anything else (see _SheetScan). That regex is
+# most of this module's cost (about 10% of calamine's own parse). Calamine does refuse a part that
+# inflates past its declared size by itself ("File is larger than its declared uncompressed size"),
+# but the sizes are checked here too, since every part is inflated anyway.
+_PREFIXED_CELL = re.compile(rb":c[\s/>]")
+_ATTR = re.compile(rb"""([\w.:-]+)\s*=\s*("[^"]*"|'[^']*')""")
+_REF = re.compile(rb"\$?([A-Za-z]{1,7})\$?(\d{1,12})")
+_HEAD_REFS = re.compile(rb'<c r="([A-Z]{1,3})(\d{1,7})"')
 _ROW_NUMBER = re.compile(rb"\d{1,12}")
-_EDGE = 24  # bytes kept either side of a chunk boundary; longer than any token looked for
+# Row end tags, and row and cell start tags with their r attribute and whether they close themselves.
+_WALK = re.compile(rb"""<(?:/(?:[\w.-]+:)?(row)\s*>|(?:[\w.-]+:)?(row|c)(?=[\s/>])"""
+                   rb"""(?:[^>]*?\sr\s*=\s*["']([^"']*)["'])?[^>]*?(/?)>)""")
+# Cells that python-calamine reads as empty: error values and formulas saved without their result.
+_ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3})(\d{1,7})"[^>]*?\bt="e"[^>]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)?'
+                         rb"<v>([^<]*)</v>")
+_BARE_FORMULA = re.compile(rb'<c r="([A-Z]{1,3})(\d{1,7})"[^>]*>(?:<f[^>]*/>|<f[^>]*>([^<]*)</f>)'
+                           rb"(?:<v\s*/>|<v></v>)?</c>")
 
 
 def _env_upload_bytes() -> int:
@@ -78,13 +90,17 @@ DEFAULT_LIMITS = Limits()
 
 @dataclass(frozen=True)
 class SheetSize:
-    """What the checks measured for one worksheet part (cells/rows are the larger of declared and seen)."""
+    """One worksheet part: the far corner of the grid a reader builds from A1 (the declared dimension, or
+    the farthest cell when that is farther: exact for rows written in order, as every writer does; a
+    crafted sheet is only known to fit the limits), and its cells that python-calamine reads as empty:
+    (row, col, "error", "#DIV/0!") or (row, col, "formula", "IF(...)"), 0-based."""
 
     part: str
     sheet: str | None
     cells: int
     rows: int
     columns: int
+    special: tuple[tuple[int, int, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -114,23 +130,43 @@ def column_number(letters: bytes | str) -> int:
     return number
 
 
+def check_grid_size(rows: int, columns: int, sheet: str | None, where: str,
+                    limits: Limits = DEFAULT_LIMITS) -> None:
+    """Refuse a grid from A1 to (rows, columns) that exceeds the row, column or cell limit. The reader
+    also runs it on each parsed sheet, so that formats the byte checks cannot see into (.xls, .ods) are
+    held to the same limits before their grid is copied into Python lists."""
+    if rows > limits.max_rows:
+        raise _refuse("rows", sheet=sheet, where=where, rows=f"{rows:,}", max_rows=f"{limits.max_rows:,}")
+    if columns > limits.max_columns:
+        raise _refuse("columns", sheet=sheet, where=where, columns=f"{columns:,}",
+                      max_columns=f"{limits.max_columns:,}")
+    if rows * columns > limits.max_cells:
+        raise _refuse("cells", sheet=sheet, where=where, cells=f"{rows * columns:,}",
+                      max_cells=f"{limits.max_cells:,}")
+
+
 def check_workbook_bytes(data: bytes, limits: Limits = DEFAULT_LIMITS) -> None:
     """Raise ReadError(Issue("limit.<what>")) when `data` is too big or built to exhaust a parser.
 
     Run before python-calamine or openpyxl sees the bytes. Checks the upload size; for zip-based files
     (.xlsx, .xlsm, .ods) also the number of parts, the declared and the real inflated sizes and ratios,
-    any DOCTYPE/ENTITY declaration in any part, and each worksheet's rows, columns and cells. Legacy
-    OLE files (.xls, encrypted .xlsx) get the size check only, and other bytes pass through (telling
-    "not a workbook" apart is the reader's job). A zip whose directory cannot be read is refused as the
-    reader's corrupt_workbook: what cannot be checked is not handed on.
+    a DOCTYPE/ENTITY declaration before any part's root element, and each worksheet's rows, columns and
+    cells. Legacy OLE files (.xls, encrypted .xlsx) get the size check only, and other bytes pass through
+    (telling "not a workbook" apart is the reader's job). A zip whose directory cannot be read is refused
+    as the reader's corrupt_workbook: what cannot be checked is not handed on.
     """
     workbook_stats(data, limits)
 
 
 def read_checked(source: str | Path | bytes, limits: Limits = DEFAULT_LIMITS) -> bytes:
-    """The bytes of a path or bytes source after check_workbook_bytes passed on them. A file larger than
-    the upload limit is refused from its size on disk, before it is read into memory. A missing path
-    raises the reader's file_not_found."""
+    """The bytes of a path or bytes source after check_workbook_bytes passed on them."""
+    return checked(source, limits)[0]
+
+
+def checked(source: str | Path | bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[bytes, WorkbookStats]:
+    """The bytes of a path or bytes source and what the checks measured on them. A file larger than the
+    upload limit is refused from its size on disk, before it is read into memory. A missing path raises
+    the reader's file_not_found."""
     if isinstance(source, bytes | bytearray | memoryview):
         data = bytes(source)
     else:
@@ -141,12 +177,11 @@ def read_checked(source: str | Path | bytes, limits: Limits = DEFAULT_LIMITS) ->
         if size > limits.max_upload_bytes:
             raise _refuse("upload_size", size_mb=_mb(size), max_mb=_mb(limits.max_upload_bytes))
         data = path.read_bytes()
-    check_workbook_bytes(data, limits)
-    return data
+    return data, workbook_stats(data, limits)
 
 
 def workbook_stats(data: bytes, limits: Limits = DEFAULT_LIMITS) -> WorkbookStats:
-    """check_workbook_bytes, returning what it measured (for tests and benchmarks)."""
+    """check_workbook_bytes, returning what it measured (for the reader, tests and benchmarks)."""
     if not isinstance(data, bytes):
         data = bytes(data)
     size = len(data)
@@ -186,27 +221,45 @@ def _check_zip(data: bytes, archive: zipfile.ZipFile, limits: Limits) -> Workboo
     for member in ordered:
         if names is None and member.filename not in _INDEX_PARTS:
             names = _sheet_names(index)
-        scan = _PartScan(member.filename, limits, names or {})
-        keep = member.filename in _INDEX_PARTS and member.file_size <= _INDEX_MAX
-        kept: list[bytes] = []
-        for chunk in _inflate(data, member):
-            total += len(chunk)
-            if total > limits.max_uncompressed_bytes:
-                raise _refuse("uncompressed_size", size_mb=_mb(total), max_mb=_mb(limits.max_uncompressed_bytes))
-            scan.feed(chunk)
-            if keep:
-                kept.append(chunk)
-        if keep:
-            index[member.filename] = b"".join(kept)
-        sheet = scan.finish()
-        if sheet is not None:
-            sheets.append(sheet)
+        listed = member.filename in (names or {}) or member.filename.startswith("xl/worksheets/")
+        scan = _SheetScan(member.filename, (names or {}).get(member.filename), listed, limits)
+        try:
+            inflated = _scan_part(data, member, scan, total, limits)
+            if scan.mode == "probe":
+                scan = _SheetScan(member.filename, scan.sheet, listed, limits, "fast", (scan.rows, scan.columns))
+                _scan_part(data, member, scan, total, limits)
+        except _Unplaced:  # cells without a reference: place them one by one, as calamine does
+            scan = _SheetScan(member.filename, scan.sheet, listed, limits, "walk")
+            inflated = _scan_part(data, member, scan, total, limits)
+        total += inflated
+        if member.filename in _INDEX_PARTS and member.file_size <= _INDEX_MAX:
+            index[member.filename] = b"".join(scan.kept)
+        if scan.mode != "other":
+            sheets.append(scan.size())
     return WorkbookStats(kind="zip", size=len(data), uncompressed=total, parts=len(members), sheets=tuple(sheets))
 
 
+def _scan_part(data: bytes, member: zipfile.ZipInfo, scan: _SheetScan, total: int, limits: Limits) -> int:
+    """Feed the member's inflated pieces to its prolog check and `scan`; return its inflated size."""
+    prolog = _Prolog(member.filename)
+    inflated = 0
+    keep = member.filename in _INDEX_PARTS and member.file_size <= _INDEX_MAX
+    for piece in _inflate(data, member):
+        inflated += len(piece)
+        if total + inflated > limits.max_uncompressed_bytes:
+            raise _refuse("uncompressed_size", size_mb=_mb(total + inflated),
+                          max_mb=_mb(limits.max_uncompressed_bytes))
+        prolog.feed(piece)
+        scan.feed(piece)
+        if keep:
+            scan.kept.append(piece)
+    scan.feed(b"", final=True)
+    return inflated
+
+
 def _inflate(data: bytes, member: zipfile.ZipInfo):
-    """Yield the member's real inflated bytes in chunks; refuse output beyond its declared size, since
-    some readers trust the compressed stream rather than the header."""
+    """Yield the member's real inflated bytes in pieces; refuse output beyond its declared size (some
+    readers trust the stream rather than the header) or short of it."""
     offset = member.header_offset
     header = data[offset:offset + 30]
     if len(header) < 30 or header[:4] != b"PK\x03\x04":
@@ -219,166 +272,297 @@ def _inflate(data: bytes, member: zipfile.ZipInfo):
     if member.compress_type == zipfile.ZIP_STORED:
         if member.compress_size != member.file_size:
             raise _refuse("zip_mismatch", part=member.filename)
-        for pos in range(0, len(raw), _CHUNK):
-            yield bytes(raw[pos:pos + _CHUNK])
+        for pos in range(0, len(raw), _PIECE):
+            yield bytes(raw[pos:pos + _PIECE])
         return
-    inflater = zlib.decompressobj(-15)
+    inflater = _zlib.decompressobj(-15)
     produced = 0
     pos = 0
-    pending = b""
     try:
-        while True:
+        while not inflater.eof:
             if inflater.unconsumed_tail:
-                chunk = inflater.decompress(inflater.unconsumed_tail, _CHUNK)
+                piece = inflater.decompress(inflater.unconsumed_tail, _PIECE)
             elif pos < len(raw):
-                pending = bytes(raw[pos:pos + _CHUNK])
-                pos += len(pending)
-                chunk = inflater.decompress(pending, _CHUNK)
+                piece = inflater.decompress(bytes(raw[pos:pos + _INPUT]), _PIECE)
+                pos += _INPUT
             else:
-                chunk = inflater.flush()
-                if chunk:
-                    produced += len(chunk)
-                    if produced > member.file_size:
-                        raise _refuse("zip_mismatch", part=member.filename)
-                    yield chunk
-                break
-            produced += len(chunk)
+                piece = inflater.flush()
+                if not piece:
+                    break
+            produced += len(piece)
             if produced > member.file_size:
                 raise _refuse("zip_mismatch", part=member.filename)
-            if chunk:
-                yield chunk
-            if inflater.eof:
-                break
-    except zlib.error:
+            if piece:
+                yield piece
+    except _zlib.error:
         raise _refuse("zip_mismatch", part=member.filename) from None
     if produced != member.file_size:
         raise _refuse("zip_mismatch", part=member.filename)
 
 
-class _PartScan:
-    """Streaming checks on one part's inflated bytes: declarations, and for a worksheet its size."""
+class _Prolog:
+    """Refuses a part that declares a DOCTYPE or ENTITY, which XML allows only before the root element
+    (entity expansion needs one; Office never writes one). Reads only up to the root's start tag, skipping
+    comments and processing instructions; UTF-16 parts are decoded first."""
 
-    def __init__(self, part: str, limits: Limits, names: dict[str, str]):
+    def __init__(self, part: str):
         self.part = part
-        self.limits = limits
-        self.listed = part in names or part.startswith("xl/worksheets/")
-        self.sheet = names.get(part)
-        self.pending: list[bytes] = []
-        self.pending_len = 0
-        self.worksheet: bool | None = None
-        self.cell_tags: tuple[bytes, ...] = ()
-        self.row_tags: tuple[bytes, ...] = ()
-        self.row_ref = b""
-        self.tail = b""
-        self.cells = 0
-        self.rows = 0
-        self.max_row = 0
-        self.max_col = 0
-        self.dim_rows = 0
-        self.dim_cols = 0
+        self.done = False
+        self.codec: str | None = None
+        self.odd = b""  # a UTF-16 code unit split by a piece boundary
+        self.text = b""  # not yet decided: starts at a "<" or inside a comment / instruction
+        self.closing: bytes | None = None  # "-->" or "?>" while inside one
 
-    def feed(self, chunk: bytes) -> None:
-        # The bytes around the boundary with the previous chunk, where a split token is found.
-        edge = self.tail + chunk[:_EDGE]
-        if (_BANG in chunk or _BANG in edge) and any(
-            token in chunk or token in edge for token in _DECLARATIONS
-        ):
-            raise _refuse("xml_entities", part=self.part)
-        if self.worksheet is None:
-            self.pending.append(chunk)
-            self.pending_len += len(chunk)
-            if self.pending_len >= _HEAD:
-                self._decide()
-        elif self.worksheet:
-            self._count(chunk, edge, len(self.tail))
-        self.tail = (self.tail + chunk)[-_EDGE:]
-
-    def _decide(self) -> None:
-        head = b"".join(self.pending)
-        self.pending = []
-        root = _ROOT.search(head[:_HEAD])
-        # A part the workbook lists as a sheet is counted even if its root hides behind a long comment.
-        self.worksheet = root.group(2) == b"worksheet" if root else self.listed
-        if not self.worksheet:
+    def feed(self, piece: bytes) -> None:
+        if self.done:
             return
-        prefix = b"<" + ((root.group(1) or b"") if root else b"")
-        # "<c" and "<row" also match <col>, <cfRule>, <rowBreaks> (a few per sheet: stricter, never
-        # looser) but catch every spelling of a cell or row tag (<c>, <c r=..>, <c\tr=..>).
-        self.cell_tags = (prefix + b"c",)
-        self.row_tags = (prefix + b"row",)
-        self.row_ref = prefix + b'row r="'
-        dim = _DIMENSION.search(head[:_HEAD])
-        if dim:
-            c0, r0, c1, r1 = dim.groups()
-            c1, r1 = c1 or c0, r1 or r0
-            self.dim_cols = abs(column_number(c1) - column_number(c0)) + 1
-            self.dim_rows = abs(int(r1) - int(r0)) + 1
-            # A reader's grid starts at A1 (skip_empty_area=False), so the far corner is what counts.
-            self.max_col = max(column_number(c0), column_number(c1))
-            self.max_row = max(int(r0), int(r1))
-            self._check()
-        self._count(head, b"", 0)
+        if self.codec is None:
+            head = piece[:2]
+            utf16 = head in (b"\xff\xfe", b"<\x00") and "utf-16-le" or head in (b"\xfe\xff", b"\x00<") and "utf-16-be"
+            self.codec = utf16 or ""
+        if self.codec:
+            piece = self.odd + piece
+            cut = len(piece) - len(piece) % 2
+            piece, self.odd = piece[:cut].decode(self.codec, "replace").encode(), piece[cut:]
+        text = self.text + piece
+        pos = 0
+        while True:
+            if self.closing:
+                end = text.find(self.closing, pos)
+                if end == -1:
+                    self.text = text[-2:]
+                    return
+                pos, self.closing = end + len(self.closing), None
+            pos = text.find(b"<", pos)
+            if pos == -1:
+                self.text = b""
+                return
+            if len(text) - pos < 9:
+                self.text = text[pos:]
+                return
+            if text.startswith(b"<!--", pos):
+                self.closing, pos = b"-->", pos + 4
+            elif text.startswith(b"<?", pos):
+                self.closing, pos = b"?>", pos + 2
+            elif text[pos:pos + 9].upper().startswith((b"<!DOCTYPE", b"<!ENTITY")):
+                raise _refuse("xml_entities", part=self.part)
+            else:  # the root element (or, in a binary part, any other "<")
+                self.done, self.text = True, b""
+                return
 
-    def _count(self, chunk: bytes, edge: bytes, split: int) -> None:
-        self.cells += sum(chunk.count(tag) + _spanning(edge, split, tag) for tag in self.cell_tags)
-        self.rows += sum(chunk.count(tag) + _spanning(edge, split, tag) for tag in self.row_tags)
-        last = chunk.rfind(self.row_ref)
-        if last != -1:
-            number = _ROW_NUMBER.match(chunk, last + len(self.row_ref))
-            if number:
-                self.max_row = max(self.max_row, int(number.group()))
-        for text in (chunk, edge):
-            wide = _WIDE_REF.findall(text)
-            if wide:
-                self.max_col = max(self.max_col, max(column_number(c) for c in set(wide)))
-            for floor, pattern in _DEEP_REFS:
-                if self.max_row >= floor * 10:
-                    break
-                if self.max_row < floor and pattern.search(text):
-                    self.max_row = max(self.max_row, max(int(r) for r in set(pattern.findall(text))))
-        self._check()
+
+class _Unplaced(Exception):
+    """A worksheet has cells without an r="REF": start again and place every cell in order."""
+
+
+@lru_cache(maxsize=64)
+def _within(rows: int, columns: int) -> re.Pattern[bytes]:
+    """A regex finding every cell start tag except <c r="REF"> with REF inside A1:(columns, rows).
+    Column alternatives of the corner's length come first (most cells of a wide sheet have them) and
+    shorter numbers are matched possessively: about 1.5x faster than the plain spelling."""
+    letters, number = "", columns
+    while number:
+        number, rem = divmod(number - 1, 26)
+        letters = chr(65 + rem) + letters
+    cols = _up_to(letters, "A", "A", "Z") + ([f"[A-Z]{{1,{len(letters) - 1}}}+"] if len(letters) > 1 else [])
+    digits = str(rows)
+    shorter = [f"[1-9][0-9]{{0,{len(digits) - 2}}}+"] if len(digits) > 1 else []
+    row_alts = [f'{alt}"' for alt in shorter + _up_to(digits, "1", "0", "9")]
+    return re.compile(f'<c(?! r="(?:{"|".join(cols)})(?:{"|".join(row_alts)}))(?=[\\s/>])'.encode())
+
+
+def _up_to(target: str, first: str, low: str, high: str) -> list[str]:
+    """Regex alternatives for the strings as long as `target` (chars low..high, the first from `first`)
+    that sort at or before it: equal length makes that numeric order for digits and for column letters."""
+    out = []
+    for i, ch in enumerate(target):
+        floor = first if i == 0 else low
+        rest = len(target) - i - 1
+        if ch > floor:
+            out.append(f"{target[:i]}[{floor}-{chr(ord(ch) - 1)}]" + (f"[{low}-{high}]{{{rest}}}" if rest else ""))
+    return [*out, target]
+
+
+class _SheetScan:
+    """One part's inflated pieces: for a worksheet, the far corner of the cells python-calamine would
+    place and the cells it would read as empty although they hold an error or a formula.
+
+    Modes, decided on the part's head: "fast" (a <dimension>, or the corner a "probe" pass found, bounds
+    the sheet; one regex stops on cells outside it or written unusually, which are then placed one by
+    one), "probe" (no dimension: a first pass takes the head's widest column and the last row of each
+    piece, then a "fast" pass checks every cell against them), "walk" (cells without references, or
+    namespace-prefixed tags: every row and cell tag is followed) and "other" (not a worksheet).
+    Pieces are cut after a row's end tag, so that no cell is split between two of them.
+    """
+
+    def __init__(self, part: str, sheet: str | None, listed: bool, limits: Limits, mode: str | None = None,
+                 corner: tuple[int, int] = (0, 0)):
+        self.part, self.sheet, self.listed, self.limits = part, sheet, listed, limits
+        self.mode = mode
+        self.kept: list[bytes] = []  # the whole part, for the workbook index
+        self.decided = False
+        self.carry = b""
+        self.rows, self.columns = corner  # the far corner so far (declared or seen)
+        self.corner = corner  # "fast": every cell outside A1:corner is stopped on and placed
+        self.within = _within(*corner) if mode == "fast" else None
+        self.row_index = self.col_index = 0  # "walk": where calamine places the next unreferenced cell
+        self.in_data = False  # past <sheetData>
+        self.special: dict[tuple[int, int], tuple[str, str]] = {}
+
+    def feed(self, piece: bytes, final: bool = False) -> None:
+        if self.mode == "other":
+            return
+        if not self.decided:
+            piece = self.carry + piece
+            self.carry = b""
+            if len(piece) < _HEAD and not final:
+                self.carry = piece
+                return
+            self._decide(piece)
+            if self.mode == "other":
+                return
+        start = 0
+        if self.carry:
+            first = -1 if final else piece.find(b"row>")
+            if first != -1 and len(self.carry) < _PIECE:  # join only the row split by the previous cut
+                start = first + 4
+                self._scan(self.carry + piece[:start], 0, len(self.carry) + start)
+            elif len(self.carry) < _PIECE:
+                piece = self.carry + piece
+            else:  # a tag longer than a piece: no cell tag is, so its start was enough to check
+                self._scan(self.carry, 0, len(self.carry))
+            self.carry = b""
+        cut = len(piece)
+        if not final:
+            last = piece.rfind(b"row>", start)
+            cut = last + 4 if last != -1 else piece.rfind(b"<", start)
+            cut = len(piece) if cut == -1 else cut
+            self.carry = piece[cut:]
+        if cut > start:
+            self._scan(piece, start, cut)
+
+    def _decide(self, text: bytes) -> None:
+        self.decided = True
+        if self.mode is not None:  # a second pass, told what to do
+            return
+        root = _ROOT.search(text, 0, _HEAD)
+        if not (root.group(2) == b"worksheet" if root else self.listed):
+            self.mode = "other"
+        elif root and root.group(1):
+            self.mode = "walk"
+        elif dim := _DIMENSION.search(text, 0, _HEAD):
+            c0, r0, c1, r1 = dim.groups()
+            self.mode = "fast"
+            self._place(max(int(r0), int(r1 or r0)), max(column_number(c0), column_number(c1 or c0)))
+            self.corner = (self.rows, self.columns)
+            self.within = _within(*self.corner)
+        else:
+            self.mode = "probe"
+            refs = _HEAD_REFS.findall(text, 0, _HEAD)
+            if refs:
+                self._place(max(int(r) for _, r in refs), max(column_number(c) for c in {c for c, _ in refs}))
+
+    def _scan(self, text: bytes, start: int, end: int) -> None:
+        """Check text[start:end], which holds whole rows (or, in a giant row, whole tags)."""
+        # Writers put rows in order, so a piece's last row is its deepest (cells out of order are still
+        # stopped on by the "fast" regex): this keeps the measured size exact without reading every row.
+        last = text.rfind(b'<row r="', start, end)
+        if last != -1 and (row := _ROW_NUMBER.match(text, last + 8, end)):
+            self._place(int(row[0]), 0)
+        if self.mode == "probe":
+            return
+        self._special(text, start, end)
+        if self.mode == "walk":
+            self._walk(text, start, end)
+            return
+        if text.find(b":", start, end) != -1 and _PREFIXED_CELL.search(text, start, end):
+            raise _Unplaced
+        while m := self.within.search(text, start, end):
+            self._place_tag(text, m.start(), end)
+            start = m.end()
+
+    def _special(self, text: bytes, start: int, end: int) -> None:
+        """Note error cells and formulas saved without a result. Only <sheetData> is looked at, so that
+        the letters and marks of the sheet's head and tail do not set off the searches below."""
+        if not self.in_data:
+            start = text.find(b"sheetData", start, end)
+            if start == -1:
+                return
+            self.in_data = True
+        data_end = text.find(b"</sheetData", start, end)
+        end = end if data_end == -1 else data_end
+        if text.find(b"#", start, end) != -1 and text.find(b't="e"', start, end) != -1:
+            for m in _ERROR_CELL.finditer(text, start, end):
+                self.special[(int(m[2]) - 1, column_number(m[1]) - 1)] = ("error", html.unescape(m[3].decode()))
+        if text.find(b"f", start, end) != -1 and text.find(b"<f", start, end) != -1:
+            for m in _BARE_FORMULA.finditer(text, start, end):
+                formula = html.unescape((m[3] or b"").decode("utf-8", "replace"))
+                self.special[(int(m[2]) - 1, column_number(m[1]) - 1)] = ("formula", formula)
+
+    def _place_tag(self, text: bytes, start: int, end: int) -> None:
+        close = text.find(b">", start, end)
+        attrs = dict(_ATTR.findall(text, start, close if close != -1 else end))
+        if b"r" not in attrs:
+            raise _Unplaced
+        ref = _REF.fullmatch(attrs[b"r"][1:-1])
+        if ref:  # calamine rejects the file on any other reference
+            self._place(int(ref[2]), column_number(ref[1].upper()))
+            if self.rows > self.corner[0] or self.columns > self.corner[1]:
+                self._grow()
+
+    def _grow(self) -> None:
+        """Widen the "fast" corner to take in the cells placed beyond it: to the widest column placed (so
+        the measured width stays exact) and to twice the deepest row while that fits the limits (so few
+        regexes are built; each piece's last row keeps the measured depth exact). Cells already passed
+        lie inside the old corner: if the new one cannot hold both, every cell is placed instead."""
+        limits = self.limits
+        rows, columns = max(self.corner[0], self.rows), max(self.corner[1], self.columns)
+        if rows * columns > limits.max_cells:
+            raise _Unplaced
+        rows = max(rows, min(2 * rows, limits.max_rows, limits.max_cells // columns))
+        self.corner = (rows, columns)
+        self.within = _within(rows, columns)
+
+    def _walk(self, text: bytes, start: int, end: int) -> None:
+        """Calamine's own placement: a row's r sets the row, its end moves to column A of the next row,
+        a cell's r sets its place (and the column, not the row, of the next unreferenced cell), and an
+        unreferenced cell goes right of the previous one in the current row. Calamine
+        expands self-closing tags, so a self-closing row ends at once and a self-closing cell (empty,
+        so not placed) still moves the next cell right."""
+        row_index, col_index, rows, columns = self.row_index, self.col_index, 0, 0
+        for row_end, name, ref, empty in _WALK.findall(text, start, end):
+            if name == b"c":
+                row = row_index  # a referenced cell keeps its own row but leaves the current one as it is
+                if ref and (place := _REF.fullmatch(ref)):
+                    row, col_index = int(place[2]) - 1, column_number(place[1].upper()) - 1
+                if not empty:
+                    rows, columns = max(rows, row + 1), max(columns, col_index + 1)
+                col_index += 1
+                continue
+            if name and ref.isdigit():
+                row_index = int(ref) - 1
+            if row_end or empty:
+                row_index, col_index = row_index + 1, 0
+        self.row_index, self.col_index = row_index, col_index
+        self._place(rows, columns)
+
+    def _place(self, row: int, column: int) -> None:
+        if row > self.rows or column > self.columns:
+            self.rows, self.columns = max(self.rows, row), max(self.columns, column)
+            self._check()
 
     def _check(self) -> None:
-        limits, sheet = self.limits, self.sheet
-        where = sheet or self.part  # the sheet's name when the workbook index gave it
-        rows = max(self.rows, self.max_row)
-        if rows > limits.max_rows:
-            raise _refuse("rows", sheet=sheet, where=where, rows=f"{rows:,}", max_rows=f"{limits.max_rows:,}")
-        if self.max_col > limits.max_columns:
-            raise _refuse("columns", sheet=sheet, where=where, columns=f"{self.max_col:,}",
-                          max_columns=f"{limits.max_columns:,}")
-        cells = self._cells()
-        if cells > limits.max_cells:
-            raise _refuse("cells", sheet=sheet, where=where, cells=f"{cells:,}", max_cells=f"{limits.max_cells:,}")
+        # The sheet's name when the workbook index gave it, else the part's.
+        check_grid_size(self.rows, self.columns, self.sheet, self.sheet or self.part, self.limits)
 
-    def _cells(self) -> int:
-        return max(self.cells, self.dim_rows * self.dim_cols, self.max_row * self.max_col)
-
-    def finish(self) -> SheetSize | None:
-        if self.worksheet is None:
-            self._decide()
-        if not self.worksheet:
-            return None
-        return SheetSize(
-            part=self.part, sheet=self.sheet, rows=max(self.rows, self.max_row, self.dim_rows),
-            columns=max(self.max_col, self.dim_cols), cells=self._cells(),
-        )
-
-
-def _spanning(edge: bytes, split: int, tag: bytes) -> int:
-    """Occurrences of `tag` in `edge` that cross position `split` (the chunk boundary)."""
-    if not split:
-        return 0
-    count, start = 0, edge.find(tag)
-    while start != -1:
-        if start < split < start + len(tag):
-            count += 1
-        start = edge.find(tag, start + 1)
-    return count
+    def size(self) -> SheetSize:
+        special = tuple((r, c, kind, text) for (r, c), (kind, text) in sorted(self.special.items()))
+        return SheetSize(part=self.part, sheet=self.sheet, rows=self.rows, columns=self.columns,
+                         cells=self.rows * self.columns, special=special)
 
 
 _SHEET_ENTRY = re.compile(rb"<(?:[\w.-]+:)?sheet\s[^>]*>")
-_ATTR = re.compile(rb'([\w.:-]+)\s*=\s*"([^"]*)"')
+_ATTR_DQ = re.compile(rb'([\w.:-]+)\s*=\s*"([^"]*)"')
 _REL_ENTRY = re.compile(rb"<(?:[\w.-]+:)?Relationship\s[^>]*>")
 
 
@@ -387,14 +571,14 @@ def _sheet_names(index: dict[str, bytes]) -> dict[str, str]:
     book, rels = index.get(_INDEX_PARTS[0], b""), index.get(_INDEX_PARTS[1], b"")
     targets: dict[str, str] = {}
     for entry in _REL_ENTRY.findall(rels):
-        attrs = dict(_ATTR.findall(entry))
+        attrs = dict(_ATTR_DQ.findall(entry))
         if b"Id" in attrs and b"Target" in attrs:
             target = _unescape(attrs[b"Target"])
             path = target.lstrip("/") if target.startswith("/") else normpath(join(dirname(_INDEX_PARTS[0]), target))
             targets[_unescape(attrs[b"Id"])] = path
     names: dict[str, str] = {}
     for entry in _SHEET_ENTRY.findall(book):
-        attrs = {k.split(b":")[-1]: v for k, v in _ATTR.findall(entry)}
+        attrs = {k.split(b":")[-1]: v for k, v in _ATTR_DQ.findall(entry)}
         rid = attrs.get(b"id")
         if rid is not None and b"name" in attrs and _unescape(rid) in targets:
             names[targets[_unescape(rid)]] = _unescape(attrs[b"name"])

@@ -1,16 +1,14 @@
 """Workbook bytes or path -> one cell grid per sheet (python-calamine), merged ranges filled."""
 from __future__ import annotations
 
-import html
 import io
-import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import python_calamine as calamine
 
-from ntm_data.limits import read_checked
+from ntm_data.limits import WorkbookStats, check_grid_size, checked
 from ntm_data.model import Issue, ReadError, Severity
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, and the container of an encrypted .xlsx
@@ -70,55 +68,15 @@ class FormulaText(str):
     it as empty, so the grid holds the formula text instead and readers report the cell."""
 
 
-_SHEET_ENTRY = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"')
-_REL_ENTRY = re.compile(rb'<Relationship\b[^>]*?\bTarget="([^"]*)"[^>]*?\bId="([^"]*)"'
-                        rb'|<Relationship\b[^>]*?\bId="([^"]*)"[^>]*?\bTarget="([^"]*)"')
-_ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3})(\d{1,7})"[^>]*?\bt="e"[^>]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)?'
-                         rb'<v>([^<]*)</v>')
-_BARE_FORMULA = re.compile(rb'<c r="([A-Z]{1,3})(\d{1,7})"[^>]*>(?:<f[^>]*/>|<f[^>]*>([^<]*)</f>)'
-                           rb'(?:<v\s*/>|<v></v>)?</c>')
-
-
-def _column_index(letters: bytes) -> int:
-    index = 0
-    for ch in letters:
-        index = index * 26 + (ch - 64)
-    return index - 1
-
-
-def _special_cells(data: bytes) -> dict[str, dict[tuple[int, int], object]]:
-    """Per sheet name: cells calamine reads as empty but hold something the user must hear about:
-    error values ("#DIV/0!", kept as text) and formulas without a saved result (FormulaText). Only
-    .xlsx/.xlsm; best effort (a part it cannot follow is skipped). The zip was vetted by limits first."""
+def _special_cells(stats: WorkbookStats) -> dict[str, dict[tuple[int, int], object]]:
+    """Per sheet name: cells calamine reads as empty but that hold something the user must hear about,
+    as the limits pass found them in the sheet XML (.xlsx/.xlsm only): error values ("#DIV/0!", kept as
+    text) and formulas saved without their result (FormulaText)."""
     found: dict[str, dict[tuple[int, int], object]] = {}
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-            if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
-                return found
-            targets = {}
-            for m in _REL_ENTRY.finditer(archive.read("xl/_rels/workbook.xml.rels")):
-                target, rid = (m.group(1), m.group(2)) if m.group(1) is not None else (m.group(4), m.group(3))
-                path = target.decode("utf-8").lstrip("/")
-                targets[rid.decode("utf-8")] = path if path.startswith("xl/") else f"xl/{path}"
-            for m in _SHEET_ENTRY.finditer(archive.read("xl/workbook.xml")):
-                name = html.unescape(m.group(1).decode("utf-8"))
-                part = targets.get(m.group(2).decode("utf-8"))
-                if part not in names:
-                    continue
-                xml = archive.read(part)
-                cells: dict[tuple[int, int], object] = {}
-                if b't="e"' in xml:
-                    for c in _ERROR_CELL.finditer(xml):
-                        cells[(int(c.group(2)) - 1, _column_index(c.group(1)))] = html.unescape(c.group(3).decode())
-                if b"<f" in xml:
-                    for c in _BARE_FORMULA.finditer(xml):
-                        formula = html.unescape((c.group(3) or b"").decode("utf-8", "replace"))
-                        cells[(int(c.group(2)) - 1, _column_index(c.group(1)))] = FormulaText(f"={formula}")
-                if cells:
-                    found[name] = cells
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, UnicodeDecodeError):
-        return {}
+    for sheet in stats.sheets:
+        if sheet.special and sheet.sheet is not None:
+            found[sheet.sheet] = {(r, c): text if kind == "error" else FormulaText(f"={text}")
+                                  for r, c, kind, text in sheet.special}
     return found
 
 
@@ -133,17 +91,17 @@ def _apply_special(rows: list[list[object]], cells: dict[tuple[int, int], object
             row[c] = value
 
 
-def _load(source: str | Path | bytes) -> tuple[calamine.CalamineWorkbook, bytes]:
+def _load(source: str | Path | bytes) -> tuple[calamine.CalamineWorkbook, WorkbookStats]:
     # Size, zip bombs, entity bombs and far-away cells are refused before calamine sees the bytes: a
     # crafted file can otherwise make it ask for gigabytes and abort the whole process.
-    data = read_checked(source)
+    data, stats = checked(source)
     if not data:
         raise _unusable("file_empty")
     head = data[:8]
     if head == _OLE_MAGIC and _ENCRYPTED_STREAM in data:
         raise _unusable("encrypted_workbook")
     try:
-        return calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)), data
+        return calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)), stats
     except calamine.PasswordError:
         raise _unusable("encrypted_workbook") from None
     except Exception:  # calamine raises its own error types plus ValueError for odd input
@@ -185,21 +143,25 @@ def read_workbook(source: str | Path | bytes) -> tuple[SheetGrid, ...]:
     Raises ReadError for a file that is empty, not a workbook, truncated or corrupt, encrypted, or has
     no cell with a value in any sheet.
     """
-    book, data = _load(source)
-    special = _special_cells(data) if data[:4] == _ZIP_MAGIC else {}
+    book, stats = _load(source)
+    special = _special_cells(stats)
     grids: list[SheetGrid] = []
     try:
         visible = {m.name: m.visible == calamine.SheetVisibleEnum.Visible for m in book.sheets_metadata}
         for name in book.sheet_names:
             try:
                 sheet = book.get_sheet_by_name(name)
+                end = sheet.end
+                if end is not None:
+                    check_grid_size(end[0] + 1, end[1] + 1, name, name)
                 rows = sheet.to_python(skip_empty_area=False)
                 merged = sheet.merged_cell_ranges or []
+            except ReadError:
+                raise
             except calamine.PasswordError:
                 raise _unusable("encrypted_workbook") from None
             except Exception:
                 raise _unusable("corrupt_workbook") from None
-            rows = [list(r) for r in rows]
             if name in special:
                 _apply_special(rows, special[name])
             _fill_merged(rows, merged)

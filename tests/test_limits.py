@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import random
 import time
 import zipfile
 import zlib
@@ -180,10 +181,11 @@ def test_entity_declaration_in_utf16_part(encoding):
 
 
 def test_entity_declaration_split_across_chunks():
-    """The DOCTYPE starts 3 bytes before the 256 KB boundary of the inflater's output."""
+    """The DOCTYPE starts 3 bytes before the boundary of the inflater's first piece, after a long comment."""
     from ntm_data import limits
 
-    pad = b"<!-- " + b"x" * (limits._CHUNK - 3 - 5 - 4) + b" -->"
+    filler = random.Random(7).randbytes(limits._PIECE).hex().encode()[: limits._PIECE - 3 - 5 - 4]
+    pad = b"<!-- " + filler + b" -->"  # hex digits: compresses about 2:1, under the ratio limit
     extra = [deflated("xl/styles.xml", pad + b'<!DOCTYPE s [<!ENTITY a "b">]><styleSheet/>')]
     assert refused(minimal_xlsx(sheet_xml([]), extra=extra)).issue.code == "limit.xml_entities"
 
@@ -325,3 +327,135 @@ def test_read_checked_refuses_a_bomb_file(tmp_path):
     path.write_bytes(xml_bomb())
     with pytest.raises(ReadError):
         read_checked(str(path))
+
+
+# --- Cells python-calamine would place: the check must hold for any spelling, whatever the dimension says
+def far_cell_sheet(far: bytes, *, dimension: str | None = "A1:B2") -> bytes:
+    rows = [inline_row(1, ["Tên xã", "TC1"]), b'<row r="2">' + far + b"</row>"]
+    return minimal_xlsx(sheet_xml(rows, dimension=dimension))
+
+
+@pytest.mark.parametrize("far", [
+    b'<c r="XFD1048576"><v>1</v></c>',  # the dimension lies
+    b"<c r='XFD1048576'><v>1</v></c>",  # single quotes
+    b'<c s="1" r="XFD1048576"><v>1</v></c>',  # r not first
+    b'<c\n r="XFD1048576"><v>1</v></c>',  # odd whitespace
+    b'<x:c r="XFD1048576"><v>1</v></x:c>',  # a namespace prefix calamine ignores
+    b'<c r="A1048576"><v>1</v></c><c r="XFD2"><v>1</v></c>',  # far row and far column apart
+    b"<c><v>1</v></c>" * 800,  # no references: calamine puts them side by side, 800 columns
+])
+@pytest.mark.parametrize("dimension", ["A1:B2", None])
+def test_far_cells_are_found_however_written(far, dimension):
+    assert refused(far_cell_sheet(far, dimension=dimension)).issue.code in (
+        "limit.rows", "limit.columns", "limit.cells")
+
+
+def test_lying_dimension_is_widened_to_the_real_table():
+    """A dimension smaller than the table (some exporters never update it): measured, not refused."""
+    rows = [inline_row(r, [f"x{c}" for c in range(40)]) for r in range(1, 301)]
+    sheet = workbook_stats(minimal_xlsx(sheet_xml(rows, dimension="A1:B2"))).sheets[0]
+    assert (sheet.rows, sheet.columns) == (300, 40)
+
+
+def test_sheet_without_dimension_wider_below_its_head():
+    rows = [inline_row(r, ["x"]) for r in range(1, 3000)] + [inline_row(3000, ["y"] * 30)]
+    sheet = workbook_stats(minimal_xlsx(sheet_xml(rows))).sheets[0]
+    assert (sheet.rows, sheet.columns) == (3000, 30)
+
+
+def test_cells_without_references_are_placed_like_calamine():
+    """Unreferenced cells follow the previous one; a row's end moves to column A of the next row."""
+    rows = [b'<row r="1"><c r="C1"><v>1</v></c><c><v>2</v></c><c><v>3</v></c></row>',
+            b"<row><c><v>4</v></c></row>"]
+    sheet = workbook_stats(minimal_xlsx(sheet_xml(rows, dimension="A1:C1"))).sheets[0]
+    assert (sheet.rows, sheet.columns) == (2, 5)
+
+
+def test_error_cells_and_unsaved_formulas_are_noted_across_pieces():
+    """A sheet of several inflater pieces, with special cells on either side of each piece boundary."""
+    from ntm_data import limits
+
+    filler = b'<c r="%s%d" t="inlineStr"><is><t>' + b"v" * 200 + b"</t></is></c>"
+    rows, r, size = [], 0, 0
+    while size < 3 * limits._PIECE:
+        r += 1
+        cells = b"".join(filler % (col.encode(), r) for col in "AB")
+        if r % 5000 == 0:
+            cells += b'<c r="C%d" t="e"><v>#DIV/0!</v></c><c r="D%d"><f>1+1</f></c>' % (r, r)
+            cells += b'<c r="E%d" t="str"><f>2+2</f><v>4</v></c>' % r  # has its result: not noted
+        rows.append(b'<row r="%d">' % r + cells + b"</row>")
+        size += len(rows[-1])
+    sheet = workbook_stats(minimal_xlsx(sheet_xml(rows, dimension=f"A1:E{r}"))).sheets[0]
+    expected = []
+    for row in range(5000, r + 1, 5000):
+        expected += [(row - 1, 2, "error", "#DIV/0!"), (row - 1, 3, "formula", "1+1")]
+    assert list(sheet.special) == expected and len(expected) >= 3
+
+
+def test_entity_declaration_after_a_comment_that_looks_like_a_root():
+    text = b'<?xml version="1.0"?><!-- <styleSheet> --><!DOCTYPE s [<!ENTITY a "b">]><styleSheet/>'
+    extra = [deflated("xl/styles.xml", text)]
+    assert refused(minimal_xlsx(sheet_xml([]), extra=extra)).issue.code == "limit.xml_entities"
+
+
+def test_declaration_after_the_root_is_not_looked_for():
+    """Only the prolog may declare entities; text after the root start (a comment here) is the parser's."""
+    text = b'<?xml version="1.0"?><styleSheet><!-- <!DOCTYPE is not allowed here --></styleSheet>'
+    check_workbook_bytes(minimal_xlsx(sheet_xml([]), extra=[deflated("xl/styles.xml", text)]))
+
+
+def test_binary_part_is_not_taken_for_xml():
+    image = b"\x89PNG\r\n\x1a\n" + b"<!" + bytes(range(256)) * 4
+    check_workbook_bytes(minimal_xlsx(sheet_xml([]), extra=[deflated("xl/media/image1.png", image)]))
+
+
+@pytest.mark.parametrize(("rows", "columns", "code"), [
+    (500_001, 1, "limit.rows"), (1, 703, "limit.columns"), (10_000, 501, "limit.cells"), (500_000, 10, None)])
+def test_check_grid_size(rows, columns, code):
+    from ntm_data.limits import check_grid_size
+
+    if code is None:
+        check_grid_size(rows, columns, "Tổng hợp", "Tổng hợp")
+        return
+    with pytest.raises(ReadError) as info:
+        check_grid_size(rows, columns, "Tổng hợp", "Tổng hợp")
+    assert info.value.issue.code == code and info.value.issue.sheet == "Tổng hợp"
+
+
+def test_limits_hold_for_any_placement_calamine_makes():
+    """Differential check against python-calamine on random small sheets (cells in any order, with and
+    without references, empty and self-closing cells and rows, lying dimensions): a sheet whose grid
+    exceeds the limits is always refused before calamine builds it."""
+    import python_calamine
+
+    rng = random.Random(2026)
+
+    def ref() -> str:
+        return f' r="{"ABCDEFGHIJKLMNOPQRSTUVWXYZ"[rng.randrange(26)]}{rng.randint(1, 40)}"' if rng.random() < 0.7 else ""
+
+    def cell() -> str:
+        return rng.choice([f'<c{ref()} s="1"/>', f"<c{ref()}></c>", f"<c{ref()}><v>1</v></c>", f"<c{ref()}><v>2</v></c>"])
+
+    for _ in range(150):
+        rows = []
+        for _ in range(rng.randint(1, 8)):
+            r = f' r="{rng.randint(1, 40)}"' if rng.random() < 0.5 else ""
+            cells = "".join(cell() for _ in range(rng.randint(0, 6)))
+            rows.append(f"<row{r}/>" if rng.random() < 0.1 else f"<row{r}>{cells}</row>")
+        dimension = rng.choice([None, "A1:B2", "A1:Z40", "C3"])
+        data = minimal_xlsx(sheet_xml([row.encode() for row in rows], dimension=dimension))
+        try:
+            book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+            end = book.get_sheet_by_name(SHEET_NAME).end
+        except python_calamine.CalamineError:
+            continue
+        height, width = (end[0] + 1, end[1] + 1) if end else (0, 0)
+        limits = Limits(max_rows=rng.randint(10, 45), max_columns=rng.randint(10, 27), max_cells=rng.randint(100, 900))
+        if height > limits.max_rows or width > limits.max_columns or height * width > limits.max_cells:
+            refused(data, limits)
+        elif dimension is None:  # otherwise the dimension may say more than calamine finds
+            try:
+                sheet = workbook_stats(data, limits).sheets[0]
+            except ReadError:
+                continue  # empty cells count too: stricter than calamine, never looser
+            assert sheet.rows >= height and sheet.columns >= width

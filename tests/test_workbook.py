@@ -111,10 +111,23 @@ def test_limits_are_applied_before_parsing(monkeypatch):
 
     importlib.reload(limits)
     try:
-        monkeypatch.setattr("ntm_data.workbook.read_checked", limits.read_checked)
+        monkeypatch.setattr("ntm_data.workbook.checked", limits.checked)
         with pytest.raises(ReadError) as info:
             read_workbook(_merged_book())
         assert info.value.issue.code.startswith("limit.")
     finally:
         monkeypatch.delenv("NTM_MAX_UPLOAD_MB")
         importlib.reload(limits)
+
+
+def test_parsed_sheets_are_held_to_the_grid_limits(monkeypatch):
+    """.xls and .ods are not looked into by the byte checks: each parsed sheet's size is checked before
+    its grid is copied into Python lists."""
+    from functools import partial
+
+    from ntm_data.limits import Limits, check_grid_size
+
+    monkeypatch.setattr("ntm_data.workbook.check_grid_size", partial(check_grid_size, limits=Limits(max_columns=2)))
+    with pytest.raises(ReadError) as info:
+        read_workbook(legacy_xls([["Tên xã", "TC1", "TC2"]]))
+    assert info.value.issue.code == "limit.columns" and info.value.issue.sheet == "Tổng hợp"
