@@ -217,6 +217,9 @@ def read_tables(grids: tuple[SheetGrid, ...], criteria_set: Any) -> WorkbookRead
     issues = legacy_issues + list(main.issues)
     communes, dup_issues = _dedupe(communes)
     issues += dup_issues
+    # One row-per-commune table whose communes are all distinct holds one mark per (commune, criterion)
+    # and one value per (commune, sub-indicator): nothing to de-duplicate in 570,000 value rows.
+    distinct = len(reads) == 1 and not dup_issues and main.distinct_keys
     for extra in reads[1:]:
         issues += extra.issues
         known = set(communes["commune_id"])
@@ -236,8 +239,11 @@ def read_tables(grids: tuple[SheetGrid, ...], criteria_set: Any) -> WorkbookRead
                 issues.append(warn("commune_not_in_main_table", extra.sheet, cell, name=name, main_sheet=main.sheet))
         marks = pd.concat([marks, extra.marks[extra.marks["commune_id"].isin(known)]], ignore_index=True)
         values = pd.concat([values, extra.values[extra.values["commune_id"].isin(known)]], ignore_index=True)
-    marks = marks.drop_duplicates(["commune_id", "criterion"], keep="first") if len(marks) else empty_frame(MARK_COLUMNS)
-    values = values.drop_duplicates(["commune_id", "indicator"], keep="first") if len(values) else empty_frame(VALUE_COLUMNS)
+    if not distinct:
+        marks = marks.drop_duplicates(["commune_id", "criterion"], keep="first")
+        values = values.drop_duplicates(["commune_id", "indicator"], keep="first")
+    marks = marks if len(marks) else empty_frame(MARK_COLUMNS)
+    values = values if len(values) else empty_frame(VALUE_COLUMNS)
     grid = next(g for g in grids if g.name == main.sheet)
     first_row = int(main.communes["row"].min()) if len(main.communes) else grid.height
     areas = _workbook_areas(grids, communes, main.sheet)
@@ -245,9 +251,9 @@ def read_tables(grids: tuple[SheetGrid, ...], criteria_set: Any) -> WorkbookRead
         # No Huyện column and no district group rows: the title block names the one district.
         communes = communes.assign(district=area_name(areas.districts[0]))
     return WorkbookRead(
-        communes=communes[RAW_COMMUNE_COLUMNS].reset_index(drop=True),
-        marks=marks[MARK_COLUMNS].reset_index(drop=True),
-        values=values[VALUE_COLUMNS].reset_index(drop=True),
+        communes=_columns(communes, RAW_COMMUNE_COLUMNS),
+        marks=_columns(marks, MARK_COLUMNS),
+        values=_columns(values, VALUE_COLUMNS),
         issues=issues,
         layout=main.layout,
         sheet=main.sheet,
@@ -258,6 +264,15 @@ def read_tables(grids: tuple[SheetGrid, ...], criteria_set: Any) -> WorkbookRead
         issuing_body=areas.issuing_body,
         grouping_name=areas.grouping_name,
     )
+
+
+def _columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """frame[columns] with a fresh 0..n-1 index, without copying a frame that has both already."""
+    if list(frame.columns) != columns:
+        frame = frame[columns]
+    if not (isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0 and frame.index.step == 1):
+        frame = frame.reset_index(drop=True)
+    return frame
 
 
 NAMESAKE_SHARE = 0.2  # sheets of one district each share few names; yearly copies share all of them

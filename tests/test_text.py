@@ -1,8 +1,15 @@
-"""Parsing cell values typed by people: numbers, marks, years, periods, TCVN3 detection."""
+"""Parsing cell values typed by people: numbers, marks, years, periods, TCVN3 detection; the functions
+over many cells at once give exactly what their one-value counterparts give."""
+import datetime as dt
 import math
+import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from ntm_data import text
+from ntm_data.layouts import common, rows
 from ntm_data.text import (
     commune_key,
     nfc,
@@ -12,6 +19,7 @@ from ntm_data.text import (
     parse_year,
     strip_commune_prefix,
 )
+from ntm_data.workbook import FormulaText
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
@@ -113,3 +121,61 @@ def test_names_are_nfc_without_prefix():
 ])
 def test_nfc_drops_control_and_format_characters(raw, expected):
     assert nfc(raw) == expected
+
+
+# --- Many cells at once ---------------------------------------------------------------------------
+
+# Pieces that exercise every branch: prefixes, accents (NFC and NFD), đ, line breaks, non-breaking and
+# zero-width spaces, per-cent signs, separators, units, a final sigma, a ligature, Unicode digits.
+PIECES = [
+    "0", "1", "5", "9", ".", ",", "%", "+", "-", " ", "  ", "\u00a0", "\n", "\t", "\u200b", "\x00",
+    "Xã ", "xa", "Thị trấn ", "TT.", "tt ", "P.", "x.", "Phường ", "Đạt", "đ", "Chưa đạt", "Chưa rõ", "x",
+    "a\u0301", "ạ", "Σ", "ﬁ", "İ", "\u00a8", "٣", "２", "m2", "triệu", "‰", "1.234", "2019", "(QĐ 12)",
+    "Tổng cộng", "I. ", "Huyện ", "Ghi chú", "ngày 5",
+]
+texts = st.lists(st.sampled_from(PIECES), max_size=6).map("".join)
+cells = st.one_of(texts, st.floats(allow_nan=True, allow_infinity=False), st.none(), st.booleans(),
+                  st.integers(-5, 3000), st.just(FormulaText("=A1")), st.just(dt.date(2021, 5, 26)))
+
+FIXED = [None, "", " ", "Xã  Sơn Hồng", "Thị trấn Hữu Lũng", "TT.", "TT. Mẹt", "P.5", "x. Yên", "Phường 9",
+         "Xã", "Sơn Hà", "Son Ha", "Sơn Hạ", "a\u0301b", "Yên\u00a0Thịnh", "ΑΣ", "95,2%", "1.234.567", "0.952",
+         "1,234", "-3,5", "+7", "007", "45 triệu", "Đạt", "Chưa rõ", "(Đạt)", "2024 (QĐ 360/QĐ-UBND)", "26/5/2022",
+         1.0, 0.0, 2021.0, 43000.0, float("nan"), True, 3, FormulaText("=B2"), dt.date(2021, 1, 1)]
+
+
+def same_numbers(a: list[float], b: list[float]) -> bool:
+    return all((x == y) or (math.isnan(x) and math.isnan(y)) for x, y in zip(a, b, strict=True))
+
+
+def check(values: list[object]) -> None:
+    assert text.nfc_all(values) == [text.nfc(v) for v in values]
+    assert text.fold_all(values) == [text.fold(v) for v in values]
+    assert text.strip_commune_prefix_all(values) == [text.strip_commune_prefix(v) for v in values]
+    assert common.commune_keys(values) == [commune_key(v) for v in values]
+    assert text.mark_keys(values) == [text.mark_key(v) for v in values]
+    assert text.parse_mark_all(values) == [text.parse_mark(v) for v in values]
+    assert text.parse_year_all(values) == [text.parse_year(v) for v in values]
+    assert same_numbers(list(text.parse_number_all(values)), [text.parse_number(v) for v in values])
+    folded = [t for t in text.fold_all(values)]
+    for pattern in (rows._TOTALS, rows._GROUP, common.STOP_TEXT):
+        assert text.matching_indices(pattern, folded) == [i for i, t in enumerate(folded) if pattern.match(t)]
+
+
+def test_fixed_values():
+    check(FIXED)
+
+
+def test_empty():
+    check([])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(cells, max_size=40))
+def test_random_values(values):
+    check(values)
+
+
+@pytest.mark.parametrize("pattern", [re.compile(r"^a\s*b"), re.compile(r"^(x|y)\b"), re.compile(r"[^c]d$")])
+def test_matching_indices_keeps_each_text_on_its_own(pattern):
+    texts_ = ["a", "b", "a b", "ab", "x", "xy", "y z", "cd", "dd", "d", ""]
+    assert text.matching_indices(pattern, texts_) == [i for i, t in enumerate(texts_) if pattern.match(t)]

@@ -5,14 +5,29 @@ import operator
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ntm_data.model import Issue, Severity
-from ntm_data.text import commune_key, fold, has_percent_sign, is_blank, nfc, parse_mark, parse_number
+from ntm_data.text import (
+    fold,
+    has_percent_sign,
+    is_blank,
+    nfc,
+    parse_mark,
+    parse_number,
+    strip_commune_prefix_all,
+)
 from ntm_data.workbook import FormulaText, SheetGrid, column_letter
+
+try:  # pandas >= 3.0: a frame from ready column arrays, without consolidating them
+    from pandas.api.internals import create_dataframe_from_blocks as _from_blocks
+except ImportError:  # pragma: no cover
+    _from_blocks = None
 
 # Frames a layout reader fills; dataset.load_dataset merges them and evaluate.py judges them.
 RAW_COMMUNE_COLUMNS = [
@@ -38,6 +53,7 @@ class TableRead:
     values: pd.DataFrame
     issues: list[Issue] = field(default_factory=list)
     score: float = 0.0
+    distinct_keys: bool = False  # each (commune row, criterion/sub-indicator) read from one cell only
 
 
 def empty_frame(columns: list[str]) -> pd.DataFrame:
@@ -97,35 +113,125 @@ def body_rows(grid: SheetGrid, start: int) -> Iterator[tuple[int, list[Any], Any
         yield r, row, first
 
 
+STOP_TEXT = _STOP  # matched against fold() of a row's first text
+
+
 def is_stop_text(value: object) -> bool:
     """True for the first text of a notes or signature block below a table."""
     return isinstance(value, str) and bool(_STOP.match(fold(value)))
 
 
-def cells(sheet: str, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """Cell names for every (row, col) pair of 0-based arrays: "F12"."""
-    row_list = np.asarray(rows, dtype=int).tolist()
-    col_list = np.asarray(cols, dtype=int).tolist()
-    letters = {c: column_letter(c) for c in set(col_list)}
-    out = np.empty(len(row_list), dtype=object)
-    out[:] = [f"{letters[c]}{r + 1}" for r, c in zip(row_list, col_list, strict=True)]
+def cells(sheet: str, rows: np.ndarray, cols: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """Cell names for every (row, col) pair of 0-based arrays: "F12", as a pandas "str" array (indexing it
+    gives Python str). `sheet` is not part of the name."""
+    rows = np.asarray(rows, dtype=np.int64)
+    cols = np.asarray(cols, dtype=np.int64)
+    if not len(rows):
+        return pd.array([], dtype="str")
+    wanted, col_at = np.unique(cols, return_inverse=True)
+    letters, letter_lengths = _letter_codes(wanted)
+    digits, digit_lengths = _digit_codes(rows)
+    return _cell_texts(letters[col_at], letter_lengths[col_at], digits, digit_lengths)
+
+
+def cell_grid(rows: np.ndarray | list[int], cols: np.ndarray | list[int], order: str = "C") -> pd.api.extensions.ExtensionArray:
+    """Cell names of the grid rows x cols (0-based), flattened like a (rows, cols) array in `order`
+    ("C": row by row, "F": column by column), as a pandas "str" array."""
+    rows = np.asarray(rows, dtype=np.int64)
+    cols = np.asarray(cols, dtype=np.int64)
+    if not len(rows) or not len(cols):
+        return pd.array([], dtype="str")
+    letters, letter_lengths = _letter_codes(cols)
+    digits, digit_lengths = _digit_codes(rows)
+    if order == "C":
+        return _cell_texts(letters[None, :], letter_lengths[None, :], digits[:, None], digit_lengths[:, None])
+    return _cell_texts(letters[:, None], letter_lengths[:, None], digits[None, :], digit_lengths[None, :])
+
+
+# A cell name is at most 10 bytes ("XFD1048576"), so it fits inline in an Arrow string view (4 bytes of
+# length, 12 of text): the names are built as integers, the ASCII of their letters and digits, with no
+# Python string per cell, then cast to an ordinary Arrow string array.
+
+
+def _letter_codes(cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each column's letters as a little-endian integer of their ASCII bytes, and their count."""
+    names = [column_letter(int(c)).encode("ascii") for c in cols]
+    return (np.array([int.from_bytes(x, "little") for x in names], dtype=np.uint64),
+            np.array([len(x) for x in names], dtype=np.uint64))
+
+
+def _digit_codes(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each 1-based row number's digits as a little-endian integer of their ASCII bytes, and their count."""
+    numbers = rows + 1
+    width = len(str(int(numbers.max())))
+    lengths = np.ones(len(numbers), dtype=np.int64)
+    for k in range(1, width):
+        lengths += numbers >= 10**k
+    codes = np.zeros(len(numbers), dtype=np.uint64)
+    for p in range(width):  # the p-th character from the left
+        exponent = lengths - 1 - p
+        digit = (numbers // 10 ** np.maximum(exponent, 0)) % 10 + 48
+        codes |= np.where(exponent >= 0, digit, 0).astype(np.uint64) << np.uint64(8 * p)
+    return codes, lengths.astype(np.uint64)
+
+
+def _cell_texts(letters: np.ndarray, letter_lengths: np.ndarray, digits: np.ndarray,
+                digit_lengths: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """Letters followed by digits (broadcast together) as a pandas "str" array."""
+    shift = letter_lengths * np.uint64(8)
+    low = letters | (digits << shift)  # text bytes 0-7
+    high = digits >> (np.uint64(64) - shift)  # text bytes 8-11 (letters are 1-3 bytes, so shift < 64)
+    length = letter_lengths + digit_lengths
+    views = np.empty((*np.broadcast_shapes(low.shape, length.shape), 2), dtype=np.uint64)
+    views[..., 0] = length | (low << np.uint64(32))
+    views[..., 1] = (low >> np.uint64(32)) | (high << np.uint64(32))
+    count = views.size // 2
+    array = pa.Array.from_buffers(pa.string_view(), count, [None, pa.py_buffer(views)])
+    return pd.array(array.cast(pa.string()), dtype="str")
+
+
+def filled(length: int, value: Any) -> np.ndarray:
+    """An object array of `length` times `value` (np.full converts a text fill value once per cell)."""
+    out = np.empty(length, dtype=object)
+    out.fill(value)
     return out
+
+
+def text_array(values: np.ndarray | list[Any]) -> Any:
+    """Texts (None for missing) as a pandas "str" array, as pandas would infer it from them, without the
+    inference; anything else stays as it is."""
+    try:
+        array = pa.array(values, pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return values
+    if array.null_count == len(array):  # no text at all: pandas keeps an object column of None
+        return values
+    return pd.array(array, dtype="str")
 
 
 def object_frame(columns: dict[str, Any], length: int) -> pd.DataFrame:
     """A DataFrame whose text columns stay plain object arrays: letting pandas convert 200,000 cell
-    names to its Arrow string type costs more than reading them. Floats stay floats; scalars repeat."""
-    data = {}
-    for name, value in columns.items():
-        if isinstance(value, np.ndarray) and value.dtype.kind == "f":
-            data[name] = value
+    names to its Arrow string type costs more than reading them. Floats stay floats; scalars repeat;
+    pandas arrays (the "str" cell names) are kept as they are. Each column is its own block, so that
+    570,000-row object columns are not copied into one 2-D block."""
+    arrays: list[Any] = []
+    for value in columns.values():
+        if isinstance(value, np.ndarray) and value.dtype.kind in "fO" and value.shape == (length,):
+            arrays.append(value)
+        elif isinstance(value, pd.api.extensions.ExtensionArray):
+            arrays.append(value)
         elif isinstance(value, np.ndarray | list | pd.Series):
             array = np.empty(length, dtype=object)
             array[:] = value.to_numpy(dtype=object) if isinstance(value, pd.Series) else value
-            data[name] = pd.Series(array, dtype=object)
+            arrays.append(array)
         else:
-            data[name] = pd.Series(np.full(length, value, dtype=object), dtype=object)
-    return pd.DataFrame(data)
+            arrays.append(filled(length, value))
+    if _from_blocks is None:
+        return pd.DataFrame({name: pd.Series(a, dtype=a.dtype, copy=False) for name, a in zip(columns, arrays,
+                                                                                              strict=True)})
+    blocks = [(a if isinstance(a, pd.api.extensions.ExtensionArray) else a.reshape(1, length), np.array([i]))
+              for i, a in enumerate(arrays)]
+    return _from_blocks(blocks, index=pd.RangeIndex(length), columns=pd.Index(list(columns), dtype=object))
 
 
 def block(grid: SheetGrid, rows: list[int], cols: list[int]) -> np.ndarray:
@@ -138,10 +244,18 @@ def block(grid: SheetGrid, rows: list[int], cols: list[int]) -> np.ndarray:
         if len(cols) == 1:
             c = cols[0]
             out[:, 0] = [sheet_rows[r][c] for r in rows]
+        elif list(cols) == list(range(cols[0], cols[0] + len(cols))):  # a run of columns: slice each row
+            lo, hi = cols[0], cols[0] + len(cols)
+            picked = [sheet_rows[r][lo:hi] for r in rows]
+            if min(map(len, picked)) < hi - lo:
+                raise IndexError(hi)
+            out = np.fromiter(chain.from_iterable(picked), dtype=object, count=out.size).reshape(out.shape)
         else:
             get = operator.itemgetter(*cols)
-            out[:] = [get(sheet_rows[r]) for r in rows]
+            picked = map(get, map(sheet_rows.__getitem__, rows))
+            out = np.fromiter(chain.from_iterable(picked), dtype=object, count=out.size).reshape(out.shape)
     except IndexError:  # a row shorter than the widest one
+        out = np.empty((len(rows), len(cols)), dtype=object)
         for i, r in enumerate(rows):
             row = sheet_rows[r]
             out[i] = [row[c] if c < len(row) else "" for c in cols]
@@ -153,9 +267,29 @@ def map_unique(values: np.ndarray, func: Any) -> np.ndarray:
     flat = values.ravel()
     if not len(flat):
         return np.empty(values.shape, dtype=object)
-    codes, uniques = pd.factorize(pd.Series(flat, dtype=object), use_na_sentinel=False)
+    codes, uniques = factorize(flat)
     mapped = np.empty(len(uniques), dtype=object)
     mapped[:] = [func(u) for u in uniques]
+    return mapped[codes].reshape(values.shape)
+
+
+def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, distinct values) of a 1-D object array, as map_unique sees them: every missing value
+    (None, NaN) is one value, NaN."""
+    # A small starting table: cells repeat (a few thousand distinct texts and numbers in 570,000 cells).
+    codes, uniques = pd.factorize(values.astype(object, copy=False), size_hint=min(len(values), 4096))
+    missing = codes < 0
+    if missing.any():
+        uniques = np.append(uniques.astype(object), np.array([np.nan], dtype=object))
+        codes = np.where(missing, len(uniques) - 1, codes)
+    return codes, uniques
+
+
+def map_unique_all(values: np.ndarray, func_many: Any) -> np.ndarray:
+    """func_many (a list function such as text.parse_number_all) over the distinct values, same shape back."""
+    codes, uniques = factorize(values.ravel())
+    mapped = np.empty(len(uniques), dtype=object)
+    mapped[:] = list(func_many(uniques))
     return mapped[codes].reshape(values.shape)
 
 
@@ -168,7 +302,7 @@ def parse_numbers(values: np.ndarray, *, percent: bool) -> tuple[np.ndarray, np.
     """(float values, unreadable mask) for one value column; a percent column whose plain numbers
     are all at most 1 holds fractions (0.952 = 95.2 %), which become per-cents."""
     numbers = map_unique(values, parse_number).astype(float)
-    blank = map_unique(values, _no_value).astype(bool)
+    blank = map_unique(values, no_value).astype(bool)
     if percent:
         plain = ~map_unique(values, has_percent_sign).astype(bool) & ~np.isnan(numbers)
         if plain.any() and np.nanmax(np.abs(numbers[plain])) <= 1.0:
@@ -176,7 +310,8 @@ def parse_numbers(values: np.ndarray, *, percent: bool) -> tuple[np.ndarray, np.
     return numbers, np.isnan(numbers) & ~blank
 
 
-def _no_value(value: object) -> bool:
+def no_value(value: object) -> bool:
+    """A cell that holds no value: blank or a dash ("-", "…")."""
     return is_blank(value) or (isinstance(value, str) and value.strip() in ("-", "--", "---", "…", "..."))
 
 
@@ -192,12 +327,32 @@ def commune_ids(communes: pd.DataFrame) -> pd.Series:
     """commune_id per row: the commune code when present, else commune_key(name). Names that repeat
     within different districts are qualified by the district ("hữu lũng/tân lập") so that namesakes in
     two districts stay two communes."""
-    keys = communes["name"].astype(object).map(str.casefold)  # == commune_key of the raw name
-    ids = communes["code"].where(communes["code"].notna(), keys)
+    codes = communes["code"].to_numpy(dtype=object)
+    if not pd.isna(codes).any():  # every commune has its code
+        return pd.Series(codes, index=communes.index, dtype=object)
+    keys = pd.Series(casefold_all(communes["name"].astype(object).tolist()), index=communes.index, dtype=object)
+    ids = communes["code"].astype(object).where(communes["code"].notna(), keys)
     no_code = communes["code"].isna()
-    district = pd.Series(map_unique(communes["district"].fillna("").to_numpy(dtype=object), commune_key),
+    district = pd.Series(map_unique_all(communes["district"].fillna("").to_numpy(dtype=object), commune_keys),
                          index=communes.index)
     spread = pd.DataFrame({"key": keys, "district": district})[no_code].groupby("key")["district"].nunique()
     namesakes = no_code & keys.isin(spread[spread > 1].index)
-    ids = ids.where(~namesakes, district + "/" + keys)
+    if namesakes.any():
+        ids = ids.where(~namesakes, district + "/" + keys)
     return ids.astype(object)
+
+
+def commune_keys(values: Any) -> list[str]:
+    """[commune_key(v) for v in values]."""
+    return casefold_all(strip_commune_prefix_all(values))
+
+
+def casefold_all(names: list[str]) -> list[str]:
+    """[n.casefold() for n in names] (== commune_key of an already stripped name), in one pass over the
+    joined names: case folding maps each character on its own."""
+    joined = "\n".join(names)
+    if joined.count("\n") == len(names) - 1:
+        folded = joined.casefold().split("\n")
+        if len(folded) == len(names):
+            return folded
+    return [n.casefold() for n in names]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -66,6 +67,17 @@ class Form:
 
 
 def _role(text: object) -> str | None:
+    if text.__class__ is str:  # title cells merged across a sheet repeat one text dozens of times
+        return _text_role(text)
+    return _fold_role(text)
+
+
+@lru_cache(maxsize=4096)
+def _text_role(text: str) -> str | None:
+    return _fold_role(text)
+
+
+def _fold_role(text: object) -> str | None:
     folded = re.sub(r"\s+", " ", fold(text)).strip(" :*")
     for role, pattern in _ROLE_PATTERNS:
         if pattern.match(folded):

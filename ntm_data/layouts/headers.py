@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from ntm_data.text import fold, nfc
@@ -38,7 +39,7 @@ _META_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
                                 r"|^so (tieu chi|tc) (da )?dat|^tong so (tieu chi|tc) (da )?dat")),
     ("ignore", re.compile(r"(tieu chi|tc) chua dat|so (tieu chi|tc) con lai")),
     ("ignore", re.compile(r"nang cao|kieu mau")),  # advanced/model-commune years are not the standard's
-    ("target_year", re.compile(r"phan dau|ke hoach (dat|hoan thanh)|du kien (dat|hoan thanh)|lo trinh"
+    ("target_year", re.compile(r"phan dau|ke hoach (dat|hoan thanh)|du kien (nam )?(dat|hoan thanh)|lo trinh"
                                r"|nam du kien|thoi gian (du kien|hoan thanh)|muc tieu dat")),
     ("recognized_year", re.compile(r"(nam|thoi gian|quyet dinh) (duoc )?(cong nhan|dat chuan)|nam dat ntm"
                                    r"|^da dat chuan|^nam dat$|^cong nhan")),
@@ -64,6 +65,13 @@ COLUMN_MARKER = re.compile(r"^\(?(\d{1,2}|[a-e])\)?$")
 
 def is_name_header(text: object) -> bool:
     """True for the header of the commune-name column: "Tên xã", "Xã", "Đơn vị", "Tên xã, thị trấn"."""
+    if text.__class__ is str:  # title cells merged across a sheet repeat one text dozens of times
+        return _is_name_text(text)
+    return bool(_NAME.match(_clean(fold(text))))
+
+
+@lru_cache(maxsize=4096)
+def _is_name_text(text: str) -> bool:
     return bool(_NAME.match(_clean(fold(text))))
 
 

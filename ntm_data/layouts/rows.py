@@ -4,31 +4,36 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ntm_data.layouts.common import (
     MARK_COLUMNS,
-    RAW_COMMUNE_COLUMNS,
+    STOP_TEXT,
     VALUE_COLUMNS,
     TableRead,
     block,
-    body_rows,
+    cell_grid,
     cells,
     commune_ids,
     display,
     empty_frame,
+    factorize,
+    filled,
     group_district,
     map_unique,
+    no_value,
     object_frame,
-    out_of_range,
-    parse_marks,
-    parse_numbers,
+    text_array,
     unreadable,
     warn,
 )
+from ntm_data.layouts.common import out_of_range as out_of_range_issue
 from ntm_data.layouts.headers import (
     COLUMN_MARKER,
     ColumnRole,
@@ -37,19 +42,28 @@ from ntm_data.layouts.headers import (
     is_name_header,
 )
 from ntm_data.layouts.long import long_columns, read_long
+from ntm_data.tcvn3 import _EVIDENCE as TCVN3_EVIDENCE
 from ntm_data.tcvn3 import decode_tcvn3, looks_like_tcvn3
 from ntm_data.text import (
     UNKNOWN_MARK,
     fold,
+    fold_all,
+    has_percent_sign,
     is_blank,
-    mark_key,
+    mark_keys,
+    matching_indices,
     nfc,
+    nfc_all,
+    nfc_fold_all,
     parse_mark,
+    parse_mark_all,
+    parse_mark_key,
     parse_number,
-    parse_year,
-    strip_commune_prefix,
+    parse_number_all,
+    parse_year_all,
+    strip_commune_prefix_all,
 )
-from ntm_data.workbook import SheetGrid, column_letter
+from ntm_data.workbook import SheetGrid, cell_name, column_letter
 
 HEADER_SCAN_ROWS = 60  # the title block of a real sheet is under 15 rows; notes sheets can be longer
 MAX_HEADER_DEPTH = 4  # headers are merged over 2-3 rows, plus a row of column numbers
@@ -60,6 +74,9 @@ _TOTALS = re.compile(
 )
 _GROUP = re.compile(r"^([ivxlc]+|[a-h])\s*[.)/:\-–]\s*\S|^(cac xa|nhom xa|xa da dat|xa chua dat|xa dat)")
 _ROMAN = re.compile(r"^([IVXLC]+|[A-H])\.?$")
+# A row naming a district-level unit ("Huyện Hữu Lũng", "Thành phố Lạng Sơn") heads its communes, even when
+# numbered like them or holding their counts: a commune is never called so.
+_DISTRICT_ROW = re.compile(r"^(huyen|quan|thi xa|thanh pho|tp\.?)\s")
 
 
 @dataclass(frozen=True)
@@ -212,38 +229,117 @@ def find_row_tables(grid: SheetGrid, criteria_set: Any) -> list[RowTable]:
     return found
 
 
-def _commune_rows(table: RowTable) -> tuple[list[int], list[str | None], list[Any]]:
-    """Data rows holding a commune, the district a group row above each names, and issues."""
+class _RowCells:
+    """The cells of the commune rows in every classified column, read in one pass over the rows (object
+    array); columns are taken from it one by one or as a 2-D block."""
+
+    def __init__(self, table: RowTable, rows: list[int]) -> None:
+        cols = sorted({c.col for c in table.columns if c.role != "ignore"} | {table.name_col})
+        self._at = {c: i for i, c in enumerate(cols)}
+        self._cells = block(table.sheet, rows, cols)
+
+    def block(self, cols: list[int]) -> np.ndarray:
+        return self._cells.take([self._at[c] for c in cols], axis=1)
+
+    def column(self, col: int) -> np.ndarray:
+        return self._cells[:, self._at[col]]
+
+
+def _first_filled(row: list[Any]) -> Any:
+    return next((v for v in row if not is_blank(v)), None)
+
+
+def _column(body: list[list[Any]], col: int) -> list[Any]:
+    """grid.value(r, col) for each row of `body`."""
+    if col < min(map(len, body), default=0):
+        return list(map(itemgetter(col), body))
+    return [row[col] if col < len(row) else "" for row in body]
+
+
+def _commune_rows(table: RowTable) -> tuple[list[int], list[str | None], list[Any], tuple[list[str], list[str]]]:
+    """Data rows holding a commune, the district a group row above each names (a row naming a district
+    is one), issues, and nfc() and fold() of each commune row's name.
+
+    The rows are those of body_rows(); only rows that may be something else than a commune (no name,
+    a totals or group label, a name merged across the marks, a Roman STT) are looked at one by one."""
     grid = table.sheet
+    start = table.data_start
+    body = grid.rows[start:]
     stt = table.first("stt")
     keyed = [c.col for c in table.columns if c.role in ("criterion", "indicator", "indicator_status")]
     first_keyed = keyed[0] if keyed else None
+    name_col = table.name_col
+    # The first filled cell of each row (most rows start with a number or a text: no call for those).
+    firsts = [v if row and (((v := row[0]).__class__ is str and v.strip()) or (v.__class__ is float and v == v))
+              else _first_filled(row) for row in body]
+    names = _column(body, name_col)
+    if set(map(type, names)) == {str}:
+        named = list(map(bool, map(str.strip, names)))
+    else:
+        named = [isinstance(v, str) and bool(v.strip()) for v in names]
+    if all(named):
+        normal_names, folded_names = nfc_fold_all(names)
+    else:
+        named_at = [i for i, ok in enumerate(named) if ok]
+        folded_names = [""] * len(body)
+        normal_names = [""] * len(body)
+        for i, normal, folded in zip(named_at, *nfc_fold_all([names[i] for i in named_at]), strict=True):
+            normal_names[i] = normal
+            folded_names[i] = folded
+    # Where a body ends: the first row whose first text starts the notes or signatures below the table.
+    text_at = [i for i, v in enumerate(firsts) if v.__class__ is str or (v.__class__ is not float and isinstance(v, str))]
+    other_at = [i for i in text_at if firsts[i] is not names[i] or not named[i]]
+    first_folds = dict(zip(other_at, fold_all([firsts[i] for i in other_at]), strict=True))
+    stops = matching_indices(STOP_TEXT, [first_folds[i] if i in first_folds else folded_names[i] for i in text_at])
+    end = text_at[stops[0]] if stops else len(body)
+    del folded_names[end:]
+    special = {i for i in range(end) if not named[i]}
+    special.update(matching_indices(_TOTALS, folded_names))
+    special.update(matching_indices(_GROUP, folded_names))
+    special.update(matching_indices(_DISTRICT_ROW, folded_names))
+    if first_keyed is not None:
+        same = np.fromiter(_column(body[:end], first_keyed), dtype=object, count=end) == np.fromiter(
+            names[:end], dtype=object, count=end)
+        special.update(np.flatnonzero(same).tolist())
+    stts = _column(body[:end], stt) if stt is not None else [""] * end
+    # STT numbers (1, 2, 3) are never Roman: only texts are looked at
+    special.update(i for i, kind in enumerate(map(type, stts))
+                   if kind is not float and isinstance(stts[i], str) and _ROMAN.match(stts[i].strip()))
+
     rows: list[int] = []
     groups: list[str | None] = []
     issues: list[Any] = []
     group: str | None = None
-    for r, _row, first in body_rows(grid, table.data_start):
-        name = grid.value(r, table.name_col)
-        if is_blank(name) or not isinstance(name, str):
+    for i in range(end):
+        first = firsts[i]
+        if first is None:
+            continue
+        if i not in special:
+            rows.append(start + i)
+            groups.append(group)
+            continue
+        r = start + i
+        name = names[i]
+        if not named[i]:
             if any(not is_blank(grid.value(r, c)) for c in keyed) and not isinstance(first, str):
-                issues.append(warn("missing_name", grid.name, f"{column_letter(table.name_col)}{r + 1}", row=r + 1))
+                issues.append(warn("missing_name", grid.name, f"{column_letter(name_col)}{r + 1}", row=r + 1))
             elif isinstance(first, str) and _GROUP.match(fold(first)):
                 group = group_district(first) or group
             continue
-        folded = fold(name)
-        stt_value = grid.value(r, stt) if stt is not None else ""
+        folded = folded_names[i]
+        stt_value = stts[i]
         if _TOTALS.match(folded) and (is_blank(stt_value) or _TOTALS.match(fold(stt_value))):
             continue
         merged_across = first_keyed is not None and grid.value(r, first_keyed) == name
         roman = isinstance(stt_value, str) and bool(_ROMAN.match(stt_value.strip()))
-        if merged_across or roman or _GROUP.match(folded):
+        if merged_across or roman or _GROUP.match(folded) or _DISTRICT_ROW.match(folded):
             if _TOTALS.match(folded):
                 continue
             group = group_district(name) or (group_district(f"I. {name}") if roman else None) or group
             continue
         rows.append(r)
         groups.append(group)
-    return rows, groups, issues
+    return rows, groups, issues, ([normal_names[r - start] for r in rows], [folded_names[r - start] for r in rows])
 
 
 def read_row_table(table: RowTable, criteria_set: Any) -> TableRead:
@@ -254,17 +350,18 @@ def read_row_table(table: RowTable, criteria_set: Any) -> TableRead:
         communes, marks, values, issues = read_long(table, criteria_set)
         score = 3.0 * (marks["criterion"].nunique() + values["indicator"].nunique()) + 0.01 * len(communes)
         return TableRead(sheet, "long", communes, marks, values, issues, score)
-    rows, groups, issues = _commune_rows(table)
-    row_array = np.array(rows, dtype=int)
+    rows, groups, issues, normal_names = _commune_rows(table)
+    row_array = np.array(rows, dtype=np.int64)
     n = len(rows)
+    sheet_cells = _RowCells(table, rows)
 
     def column(role: str) -> np.ndarray | None:
         col = table.first(role)
-        return None if col is None else block(grid, rows, [col])[:, 0]
+        return None if col is None else sheet_cells.column(col)
 
-    names_raw = block(grid, rows, [table.name_col])[:, 0]
-    name_cells = cells(sheet, row_array, np.full(n, table.name_col))
-    legacy = map_unique(names_raw, looks_like_tcvn3).astype(bool)
+    names_raw = sheet_cells.column(table.name_col)
+    name_cells = cell_grid(row_array, [table.name_col])
+    legacy = _legacy_names(names_raw)
     if legacy.any():
         # A name typed in the .VnTime font is read as the Unicode it stands for, so that the commune
         # matches itself in other snapshots; it is still reported. Only names that are TCVN3 on their
@@ -274,10 +371,11 @@ def read_row_table(table: RowTable, criteria_set: Any) -> TableRead:
             decoded = nfc(decode_tcvn3(names_raw[i]))
             issues.append(warn("tcvn3_name", sheet, name_cells[i], name=display(names_raw[i]), decoded=decoded))
             names_raw[i] = decoded
-    names = np.array([_commune_name(v) for v in names_raw], dtype=object)
+    names = np.empty(n, dtype=object)
+    names[:] = strip_commune_prefix_all(names_raw, None if legacy.any() else normal_names)
 
     codes_raw = column("code")
-    codes = (map_unique(codes_raw, _code) if codes_raw is not None else np.full(n, None, dtype=object))
+    codes = _codes(codes_raw) if codes_raw is not None else filled(n, None)
     district_raw = column("district")
     districts = (map_unique(district_raw, lambda v: None if is_blank(v) else nfc(v))
                  if district_raw is not None else np.array(groups, dtype=object))
@@ -285,20 +383,20 @@ def read_row_table(table: RowTable, criteria_set: Any) -> TableRead:
         districts = np.where(pd.isna(districts.astype(object)), np.array(groups, dtype=object), districts)
     region_raw = column("region")
     regions = (map_unique(region_raw, lambda v: None if is_blank(v) else nfc(v))
-               if region_raw is not None else np.full(n, None, dtype=object))
+               if region_raw is not None else filled(n, None))
 
     communes = pd.DataFrame({
         "commune_id": None,
-        "name": names,
-        "code": codes,
-        "district": districts,
-        "region_text": regions,
-        "region_cell": (cells(sheet, row_array, np.full(n, table.first("region")))
+        "name": text_array(names),
+        "code": text_array(codes),
+        "district": text_array(districts),
+        "region_text": text_array(regions),
+        "region_cell": (cell_grid(row_array, [table.first("region")])
                         if region_raw is not None else None),
         "population": _numbers(column("population"), n),
         "households": _numbers(column("households"), n),
-        "target_year": _years(table, "target_year", rows, issues),
-        "recognized_year": _years(table, "recognized_year", rows, issues),
+        "target_year": _years(table, "target_year", rows, sheet_cells, issues),
+        "recognized_year": _years(table, "recognized_year", rows, sheet_cells, issues),
         "sheet": sheet,
         "row": row_array + 1,
         "name_cell": name_cells,
@@ -314,21 +412,56 @@ def read_row_table(table: RowTable, criteria_set: Any) -> TableRead:
         if missing:
             first_row = table.top + 1
             issues.append(warn("missing_criterion_columns", sheet, f"A{first_row}", criteria=", ".join(missing)))
-    marks = _marks(table, rows, communes, issues)
-    values = _values(table, rows, communes, criteria_set, issues)
+    ids = communes["commune_id"].to_numpy(dtype=object)
+    marks = _marks(table, rows, sheet_cells, ids, issues)
+    values = _values(table, rows, sheet_cells, ids, criteria_set, issues)
     met_col = table.first("criteria_met")
     crit_cols = [c.col for c in table.of_role("criterion")]
     if met_col is not None and crit_cols:
-        raw = block(grid, rows, [met_col])[:, 0]
+        raw = sheet_cells.column(met_col)
         communes["reported_met"] = map_unique(raw, _reported_count).astype(float)
-        communes["reported_met_cell"] = cells(sheet, row_array, np.full(n, met_col))
-        lo, hi = column_letter(min(crit_cols)), column_letter(max(crit_cols))
-        communes["mark_range"] = [f"{lo}{r + 1}:{hi}{r + 1}" for r in rows]
-    return TableRead(sheet, table.layout, communes[RAW_COMMUNE_COLUMNS], marks, values, issues, table.score + 0.01 * n)
+        communes["reported_met_cell"] = cell_grid(row_array, [met_col])
+        first_cells = pa.array(cell_grid(row_array, [min(crit_cols)]))
+        last_cells = pa.array(cell_grid(row_array, [max(crit_cols)]))
+        communes["mark_range"] = pd.array(pc.binary_join_element_wise(first_cells, last_cells,
+                                                                                  pa.scalar(":", first_cells.type)), dtype="str")
+    mark_keys_read = [c.key for c in table.of_role("criterion")]
+    value_keys_read = [c.key for c in table.of_role("indicator")]
+    distinct_keys = (len(set(mark_keys_read)) == len(mark_keys_read)
+                     and len(set(value_keys_read)) == len(value_keys_read))
+    return TableRead(sheet, table.layout, communes, marks, values, issues,
+                     table.score + 0.01 * n, distinct_keys)
 
 
-def _commune_name(value: object) -> str:
-    return strip_commune_prefix(value)
+# Characters that only a TCVN3 (.VnTime) text read as Latin-1 holds: a name without one is not TCVN3.
+_TCVN3_EVIDENCE = re.compile("[" + re.escape("".join(sorted(TCVN3_EVIDENCE))) + "]")
+
+
+def _legacy_names(names_raw: np.ndarray) -> np.ndarray:
+    """looks_like_tcvn3 per name, asked only when some name holds a TCVN3-only character."""
+    try:
+        joined = "\n".join(names_raw)  # commune names are texts
+    except TypeError:
+        joined = "\n".join(v for v in names_raw if isinstance(v, str))
+    if not _TCVN3_EVIDENCE.search(joined):
+        return np.zeros(len(names_raw), dtype=bool)
+    return map_unique(names_raw, looks_like_tcvn3).astype(bool)
+
+
+def _codes(raw: np.ndarray) -> np.ndarray:
+    """_code per cell; texts (the usual "00116") are normalised together."""
+    if set(map(type, raw)) != {str}:
+        out = map_unique(raw, lambda v: None if isinstance(v, str) else _code(v))
+        text_at = [i for i, v in enumerate(raw) if isinstance(v, str) and v.strip()]
+        if text_at:
+            out[text_at] = nfc_all(raw[text_at])
+        return out
+    out = np.empty(len(raw), dtype=object)
+    out[:] = nfc_all(raw)
+    for i in np.flatnonzero(out == "").tolist():  # nfc() is empty for blank text (and a lone control character)
+        if not raw[i].strip():
+            out[i] = None
+    return out
 
 
 def _code(value: object) -> str | None:
@@ -348,115 +481,203 @@ def _reported_count(value: object) -> float:
 def _numbers(values: np.ndarray | None, n: int) -> np.ndarray:
     if values is None:
         return np.full(n, np.nan)
-    return map_unique(values, parse_number).astype(float)
+    if set(map(type, values)) <= {float}:  # numbers as calamine gives them
+        return values.astype(float)
+    codes, uniques = factorize(values)
+    return parse_number_all(uniques)[codes]
 
 
-def _years(table: RowTable, role: str, rows: list[int], issues: list[Any]) -> pd.Series:
+def _years(table: RowTable, role: str, rows: list[int], sheet_cells: _RowCells, issues: list[Any]) -> pd.Series:
     col = table.first(role)
     if col is None:
         return pd.Series([pd.NA] * len(rows), dtype="Int64")
-    raw = block(table.sheet, rows, [col])[:, 0]
-    years = map_unique(raw, parse_year)
-    bad = np.flatnonzero([y is None and not is_blank(v) and parse_mark(v) is None for y, v in zip(years, raw, strict=True)])
-    names = cells(table.sheet.name, np.array(rows, dtype=int), np.full(len(rows), col))
-    for i in bad:
-        issues.append(warn("bad_year", table.sheet.name, names[i], value=display(raw[i])))
-    return pd.Series(years, dtype="Int64")
+    raw = sheet_cells.column(col)
+    codes, uniques = factorize(raw)
+    parsed = parse_year_all(uniques)
+    bad = np.array([y is None and not is_blank(v) and parse_mark(v) is None for y, v in zip(parsed, uniques, strict=True)],
+                   dtype=bool)[codes]
+    for i in np.flatnonzero(bad):
+        issues.append(warn("bad_year", table.sheet.name, cell_name(rows[i], col), value=display(raw[i])))
+    missing = np.array([y is None for y in parsed], dtype=bool)
+    years = np.array([0 if y is None else y for y in parsed], dtype=np.int64)
+    return pd.Series(pd.arrays.IntegerArray(years[codes], missing[codes]))
 
 
-def _marks(table: RowTable, rows: list[int], communes: pd.DataFrame, issues: list[Any]) -> pd.DataFrame:
+def _marks(table: RowTable, rows: list[int], sheet_cells: _RowCells, ids: np.ndarray, issues: list[Any]) -> pd.DataFrame:
+    """MARK_COLUMNS, commune by commune (criteria in column order); cells as a pandas "str" column."""
     crit = table.of_role("criterion")
     if not crit or not rows:
         return empty_frame(MARK_COLUMNS)
     sheet = table.sheet.name
     cols = [c.col for c in crit]
-    raw = block(table.sheet, rows, cols)
-    marks = parse_marks(raw)
+    raw = sheet_cells.block(cols)
     n, k = raw.shape
-    row_idx = np.repeat(np.array(rows, dtype=int), k)
-    col_idx = np.tile(np.array(cols, dtype=int), n)
+    flat = raw.ravel()
+    codes, uniques = factorize(flat)
+    parsed = parse_mark_all(uniques)
+    marks = _taken(parsed, codes)
+    keys = np.array([c.key for c in crit], dtype=object)
     frame = object_frame({
-        "commune_id": np.repeat(communes["commune_id"].to_numpy(dtype=object), k),
-        "criterion": np.tile(np.array([c.key for c in crit], dtype=object), n),
-        "mark": marks.ravel(),
-        "raw": raw.ravel(),
+        "commune_id": np.repeat(ids, k),
+        "criterion": np.tile(keys, n),
+        "mark": marks,
+        "raw": flat,
         "sheet": sheet,
-        "cell": cells(sheet, row_idx, col_idx),
+        "cell": cell_grid(rows, cols, "C"),
     }, n * k)
+    unread = np.flatnonzero(np.array([m is None for m in parsed], dtype=bool)[codes])
+    for i in unread.tolist():
+        issues.append(unreadable("unknown_mark", sheet, cell_name(rows[i // k], cols[i % k]), flat[i],
+                                 criterion=keys[i % k]))
     if table.layout != "summary":
         # Beside sub-indicator values an empty status cell means "not assessed": derive it instead.
-        frame = frame[~map_unique(raw, is_blank).astype(bool).ravel()]
-    unread = frame[frame["mark"].isna()]
-    for cell, value, criterion in zip(unread["cell"], unread["raw"], unread["criterion"], strict=True):
-        issues.append(unreadable("unknown_mark", sheet, cell, value, criterion=criterion))
-    return frame[MARK_COLUMNS]
+        frame = frame[~_taken([is_blank(u) for u in uniques], codes).astype(bool)]
+    return frame
 
 
-def _values(table: RowTable, rows: list[int], communes: pd.DataFrame, criteria_set: Any, issues: list[Any]) -> pd.DataFrame:
+def _values(table: RowTable, rows: list[int], sheet_cells: _RowCells, ids: np.ndarray, criteria_set: Any,
+            issues: list[Any]) -> pd.DataFrame:
+    """VALUE_COLUMNS, sub-indicator by sub-indicator (communes in row order): every value column read as
+    one block, each distinct cell content parsed once. Cells as a pandas "str" column."""
     value_cols = table.of_role("indicator")
     if not value_cols or not rows:
         return empty_frame(VALUE_COLUMNS)
     sheet = table.sheet.name
-    status_of = {c.key: c.col for c in table.of_role("indicator_status")}
-    row_array = np.array(rows, dtype=int)
-    ids = communes["commune_id"].to_numpy()
-    parts = []
+    grid = table.sheet
+    n, m = len(rows), len(value_cols)
+    col_index = [c.col for c in value_cols]
+    codes = [c.key for c in value_cols]
+    kinds = []
     for column in value_cols:
-        code = column.key
-        indicator = criteria_set.indicator(code)
-        kind = indicator.kind if indicator is not None else ("percent" if _says_percent(column.label) else "number")
-        raw = block(table.sheet, rows, [column.col])[:, 0]
-        text_marks = map_unique(raw, _text_mark)
-        # "Chưa rõ" / "?" typed for a value: no value and no warning (the status stays unknown).
-        said_unknown = text_marks == UNKNOWN_MARK
-        text_marks = np.where(said_unknown, None, text_marks)
-        if kind == "yes_no":
-            numbers = np.array([{"met": 1.0, "not_met": 0.0}.get(m, np.nan) for m in text_marks])
-            plain, _ = parse_numbers(raw, percent=False)
-            numbers = np.where(np.isnan(numbers), plain, numbers)
-            bad = np.isnan(numbers) & ~map_unique(raw, is_blank).astype(bool) & ~said_unknown
-            mark = np.full(len(rows), None, dtype=object)
-        else:
-            numbers, bad = parse_numbers(raw, percent=kind == "percent")
-            mark = np.where(np.isnan(numbers), text_marks, None)  # "Đạt" typed in a value column
-            bad &= pd.isna(mark) & ~said_unknown
-        value_cells = cells(sheet, row_array, np.full(len(rows), column.col))
-        for i in np.flatnonzero(bad):
-            issues.append(unreadable("bad_number", sheet, value_cells[i], raw[i], indicator=code))
-        if kind == "percent":
-            for i in np.flatnonzero((numbers > 100.0) | (numbers < 0.0)):
-                issues.append(out_of_range(sheet, value_cells[i], numbers[i], code))
-            numbers = np.where((numbers > 100.0) | (numbers < 0.0), np.nan, numbers)
-        mark_cells = np.full(len(rows), None, dtype=object)
-        status_col = status_of.get(code)
-        if status_col is not None:
-            status_raw = block(table.sheet, rows, [status_col])[:, 0]
-            status = map_unique(status_raw, lambda v: "blank" if is_blank(v) else parse_mark(v))
-            status_cells = cells(sheet, row_array, np.full(len(rows), status_col))
-            for i in np.flatnonzero(pd.isna(status)):
-                issues.append(unreadable("unknown_indicator_mark", sheet, status_cells[i], status_raw[i],
-                                         indicator=code))
-            given = np.isin(status, ["met", "not_met"])
-            mark = np.where(given, status, mark)
-            mark_cells = np.where(given, status_cells, mark_cells)
-        parts.append(object_frame({
-            "commune_id": ids,
-            "indicator": code,
-            "criterion": code.split(".")[0],
-            "value": numbers.astype(float),
-            "mark": mark,
-            "sheet": sheet,
-            "cell": value_cells,
-            "mark_cell": mark_cells,
-        }, len(rows)))
-    return pd.concat(parts, ignore_index=True)[VALUE_COLUMNS]
+        indicator = criteria_set.indicator(column.key)
+        kinds.append(indicator.kind if indicator is not None else ("percent" if _says_percent(column.label) else "number"))
+    yes_no = np.array([k == "yes_no" for k in kinds])
+    percent = np.array([k == "percent" for k in kinds])
+
+    # Everything below is (sub-indicator, commune): the frame lists sub-indicator by sub-indicator.
+    # Cells are hashed in sheet order (row by row, as they lie in memory), then looked at column-wise.
+    raw = sheet_cells.block(col_index)
+    at, uniques = factorize(raw.ravel())
+    at = np.ascontiguousarray(at.reshape(n, m).T)  # so that what is gathered through it is C-ordered too
+    number, blank, no_value_at, percent_sign, text_mark = _distinct_values(uniques)
+    # "Chưa rõ" / "?" typed for a value: no value and no warning (the status stays unknown).
+    said_unknown = np.array([t == UNKNOWN_MARK for t in text_mark], dtype=bool)
+    text_mark = np.where(said_unknown, None, np.array(text_mark, dtype=object))
+    is_nan = np.isnan(number)
+    # Number and percent columns: "Đạt" typed for a value is its mark; anything else unreadable is reported.
+    plain_mark = np.where(is_nan, text_mark, None)
+    plain_bad = is_nan & ~no_value_at & pd.isna(plain_mark) & ~said_unknown
+    values = number[at]
+    # (sub-indicator, commune) arrays; marks typed for values are rare, unreadable values rarer
+    marks = plain_mark[at] if any(t is not None for t in plain_mark) else filled(m * n, None).reshape(m, n)
+    bad = plain_bad[at] if plain_bad.any() else np.zeros((m, n), dtype=bool)
+    if yes_no.any():
+        said = np.array([{"met": 1.0, "not_met": 0.0}.get(t, np.nan) for t in text_mark])
+        yes_value = np.where(np.isnan(said), number, said)
+        yes_bad = np.isnan(yes_value) & ~blank & ~said_unknown
+        values[yes_no] = yes_value[at[yes_no]]
+        marks[yes_no] = None
+        bad[yes_no] = yes_bad[at[yes_no]]
+    outside = np.zeros((m, n), dtype=bool)
+    if percent.any():
+        # A per-cent column whose plain numbers are all at most 1 holds fractions (0.952 = 95.2 %).
+        plain_at = ~percent_sign & ~is_nan
+        part = values[percent]
+        plain = plain_at[at[percent]]
+        largest = np.where(plain, np.abs(part), -np.inf).max(axis=1)
+        fractions = plain.any(axis=1) & (largest <= 1.0)
+        if fractions.any():
+            rows_of = np.flatnonzero(percent)[fractions]
+            values[rows_of] = np.where(plain[fractions], part[fractions] * 100.0, part[fractions])
+        outside[percent] = (values[percent] > 100.0) | (values[percent] < 0.0)
+
+    mark_cells = filled(m * n, None).reshape(m, n)
+    status_of = {c.key: c.col for c in table.of_role("indicator_status")}
+    status_bad = np.zeros((m, n), dtype=bool)
+    with_status = [j for j, code in enumerate(codes) if code in status_of]
+    status_cols = [status_of[codes[j]] for j in with_status]
+    if with_status:
+        status = map_unique(sheet_cells.block(status_cols).T, lambda v: "blank" if is_blank(v) else parse_mark(v))
+        status_bad[with_status] = pd.isna(status)
+        given = np.isin(status, ["met", "not_met"])
+        sub = marks[with_status]
+        sub[given] = status[given]
+        marks[with_status] = sub
+        given_at = np.nonzero(given)
+        sub_cells = mark_cells[with_status]
+        sub_cells[given_at] = np.asarray(cells(sheet, np.asarray(rows)[given_at[1]],
+                                               np.asarray(status_cols)[given_at[0]]), dtype=object)
+        mark_cells[with_status] = sub_cells
+
+    # Issues column by column, as the sheet reads: unreadable values, per-cents out of range, unreadable marks.
+    for j in np.flatnonzero(bad.any(axis=1) | outside.any(axis=1) | status_bad.any(axis=1)).tolist():
+        code = codes[j]
+        for i in np.flatnonzero(bad[j]).tolist():
+            issues.append(unreadable("bad_number", sheet, cell_name(rows[i], col_index[j]), raw[i, j],
+                                     indicator=code))
+        for i in np.flatnonzero(outside[j]).tolist():
+            issues.append(out_of_range_issue(sheet, cell_name(rows[i], col_index[j]), values[j, i], code))
+        if status_bad[j].any():
+            status_col = status_of[code]
+            for i in np.flatnonzero(status_bad[j]).tolist():
+                issues.append(unreadable("unknown_indicator_mark", sheet, cell_name(rows[i], status_col),
+                                         grid.value(rows[i], status_col), indicator=code))
+    values[outside] = np.nan
+
+    code_array = np.array(codes, dtype=object)
+    return object_frame({
+        "commune_id": np.tile(ids, m),
+        "indicator": np.repeat(code_array, n),
+        "criterion": np.repeat(np.array([c.split(".")[0] for c in codes], dtype=object), n),
+        "value": values.ravel(),
+        "mark": marks.ravel(),
+        "sheet": sheet,
+        "cell": cell_grid(rows, col_index, "F"),
+        "mark_cell": mark_cells.ravel(),
+    }, n * m)
 
 
-def _text_mark(value: object) -> str | None:
-    """A mark typed in a value column ("Đạt"); "-" or a bare 0/1 there is not a mark."""
-    if not isinstance(value, str) or mark_key(value) in _NOT_MARKS_IN_VALUES:
-        return None
-    return parse_mark(value)
+def _taken(mapped: list[Any], codes: np.ndarray) -> np.ndarray:
+    """Per-distinct results spread back over the cells (object array)."""
+    array = np.empty(len(mapped), dtype=object)
+    array[:] = mapped
+    return array[codes]
+
+
+def _distinct_values(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str | None]]:
+    """For distinct value cells: (parse_number, is_blank, no_value, has_percent_sign, the mark typed in a
+    value column). Numbers as calamine gives them need none of these calls."""
+    count = len(values)
+    number = parse_number_all(values)
+    blank = np.isnan(number)
+    no_value_at = blank.copy()
+    percent_sign = np.zeros(count, dtype=bool)
+    text_mark: list[str | None] = [None] * count
+    others = [i for i, v in enumerate(values) if v.__class__ is not float]
+    texts = [i for i in others if values[i].__class__ is str]
+    stripped = [values[i].strip() for i in texts]
+    blank[texts] = [not t for t in stripped]
+    no_value_at[texts] = [not t or t in _DASHES for t in stripped]
+    percent_sign[texts] = ["%" in values[i] for i in texts]
+    for i in others:
+        if values[i].__class__ is not str:  # a date, a bool, a formula without its value
+            v = values[i]
+            blank[i], no_value_at[i], percent_sign[i] = is_blank(v), no_value(v), has_percent_sign(v)
+    for i, mark in zip(others, _text_marks([values[i] for i in others]), strict=True):
+        text_mark[i] = mark
+    return number, blank, no_value_at, percent_sign, text_mark
+
+
+_DASHES = frozenset({"-", "--", "---", "…", "..."})  # common.no_value's dashes
+
+
+def _text_marks(values: list[Any]) -> list[str | None]:
+    """The mark typed in a value column ("Đạt") per value; "-" or a bare 0/1 there is not a mark."""
+    at = [i for i, v in enumerate(values) if isinstance(v, str)]
+    out: list[str | None] = [None] * len(values)
+    for i, key in zip(at, mark_keys([values[i] for i in at]), strict=True):
+        out[i] = None if key in _NOT_MARKS_IN_VALUES else parse_mark_key(key)
+    return out
 
 
 _NOT_MARKS_IN_VALUES = frozenset({"", "-", "--", "---", "0", "1", "0.0", "1.0"})
