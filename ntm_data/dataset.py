@@ -5,13 +5,14 @@ import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ntm_data import catalogue
 from ntm_data.evaluate import evaluate
 from ntm_data.layouts.common import warn
 from ntm_data.model import COMMUNE_COLUMNS, Dataset, Issue, Period, ReadError, Severity
-from ntm_data.reader import read_tables
+from ntm_data.reader import WorkbookRead, read_tables
 from ntm_data.text import fold, parse_period
 from ntm_data.workbook import read_workbook
 
@@ -54,42 +55,62 @@ def sheet_region(title_block: str, criteria_set: Any) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
+def _none_for_missing(column: pd.Series) -> np.ndarray:
+    return column.to_numpy(dtype=object, na_value=None)
+
+
 def _communes(raw: pd.DataFrame, criteria_set: Any, issues: list[Issue], title_block: str = "") -> pd.DataFrame:
     """Raw commune rows -> the Dataset communes frame (index commune_id, COMMUNE_COLUMNS) plus the
     reading columns evaluation needs (reported_met, reported_met_cell, mark_range). A commune with no
-    region of its own takes the one the title names for the whole sheet."""
+    region of its own takes the one the title names for the whole sheet. name and sheet keep the
+    reader's text dtype; code, district, region and profile are objects with None when missing."""
+    raw = raw.reset_index(drop=True)
     texts = raw["region_text"]
-    lookup = {t: criteria_set.profile_for(t) for t in pd.unique(texts.dropna())}
-    region = texts.map(lookup).astype(object)
-    region = region.where(region.notna(), None)
-    unknown = texts.notna() & region.isna()
-    if texts.isna().any():
+    code, distinct = pd.factorize(texts)  # each distinct region text is looked up once
+    region = np.array([criteria_set.profile_for(t) for t in distinct] + [None], dtype=object)[code]
+    unknown = np.flatnonzero((code >= 0) & pd.isna(region))
+    if (code < 0).any():
         whole_sheet = sheet_region(title_block, criteria_set)
         if whole_sheet is not None:
-            region = region.where(texts.notna(), whole_sheet)
-    for cell, sheet, text in zip(raw.loc[unknown, "region_cell"], raw.loc[unknown, "sheet"], texts[unknown], strict=True):
+            region[code < 0] = whole_sheet
+    for cell, sheet, text in zip(raw["region_cell"].take(unknown), raw["sheet"].take(unknown), texts.take(unknown),
+                                 strict=True):
         issues.append(warn("unknown_region", sheet, cell, value=text))
     # `profile` keeps the commune's own profile (a special commune stays "dbkk"); evaluation follows
     # CriteriaSet.threshold_profile to the thresholds it uses.
-    profile = region
     frame = pd.DataFrame({
-        "name": raw["name"].astype(object),
-        "code": raw["code"].astype(object).where(raw["code"].notna(), None),
-        "district": raw["district"].astype(object).where(raw["district"].notna(), None),
-        "region": region,
-        "profile": profile.where(profile.notna(), None),
+        "name": raw["name"],
+        "code": pd.Series(_none_for_missing(raw["code"]), dtype=object),
+        "district": pd.Series(_none_for_missing(raw["district"]), dtype=object),
+        "region": pd.Series(region, dtype=object),
+        "profile": pd.Series(region.copy(), dtype=object),
         "population": pd.to_numeric(raw["population"], errors="coerce").astype(float),
         "households": pd.to_numeric(raw["households"], errors="coerce").astype(float),
         "target_year": pd.array(raw["target_year"], dtype="Int64"),
         "recognized_year": pd.array(raw["recognized_year"], dtype="Int64"),
-        "sheet": raw["sheet"].astype(object),
+        "sheet": raw["sheet"],
         "row": raw["row"].astype(int),
         "reported_met": pd.to_numeric(raw["reported_met"], errors="coerce").astype(float),
-        "reported_met_cell": raw["reported_met_cell"].astype(object),
-        "mark_range": raw["mark_range"].astype(object),
+        "reported_met_cell": raw["reported_met_cell"],
+        "mark_range": raw["mark_range"],
     })
-    frame.index = pd.Index(raw["commune_id"].astype(str).to_numpy(), name="commune_id")
+    frame.index = pd.Index(raw["commune_id"].astype(str), name="commune_id")
     return frame
+
+
+def _read(grids: Any, chosen: Any, by_year: bool) -> tuple[Any, WorkbookRead | None, Period | None]:
+    """(set, tables, period) read with `chosen`; when `by_year` (the sheet names no decision) and its
+    period's year calls for another set, the tables read again with that one."""
+    read = read_tables(grids, chosen)
+    if read is None:
+        return chosen, None, None
+    period = _period(read.title, read.title_block)
+    wanted = set_for_year(period.year if period else None)
+    if by_year and wanted != chosen.id:
+        again = read_tables(grids, catalogue.get_criteria_set(wanted))
+        if again is not None:
+            return catalogue.get_criteria_set(wanted), again, _period(again.title, again.title_block)
+    return chosen, read, period
 
 
 def load_dataset(source: str | Path | bytes, *, name: str | None = None,
@@ -109,19 +130,25 @@ def load_dataset(source: str | Path | bytes, *, name: str | None = None,
 
     context = context_text(grids)
     chosen, detected = _criteria_set(criteria_set, context)
-    read = read_tables(grids, chosen)
+    by_year = criteria_set is None and detected is None
+    read = None
+    if by_year:
+        # The sheet names no decision: it is judged by the set in force in its period's year, and its
+        # headers are matched against that set's criteria. Guess the period from the title blocks' text
+        # so that the table is read once; the guess stands when the table's own title agrees.
+        guess = _period(None, context)
+        guessed = catalogue.get_criteria_set(set_for_year(guess.year if guess else None))
+        if guessed.id != chosen.id:
+            read = read_tables(grids, guessed)
+            period = _period(read.title, read.title_block) if read is not None else None
+            if read is not None and set_for_year(period.year if period else None) == guessed.id:
+                chosen = guessed
+            else:
+                read = None
+    if read is None:
+        chosen, read, period = _read(grids, chosen, by_year)
     if read is None:
         raise ReadError(Issue(Severity.ERROR, "no_table", params={"name": source_name}))
-    period = _period(read.title, read.title_block)
-    if criteria_set is None and detected is None:
-        # The sheet names no decision: the set in force in its period's year. The table is read again
-        # with that set (its headers are matched against the set's criteria) when it is not the default.
-        by_year = set_for_year(period.year if period else None)
-        if by_year != chosen.id:
-            again = read_tables(grids, catalogue.get_criteria_set(by_year))
-            if again is not None:
-                chosen, read = catalogue.get_criteria_set(by_year), again
-                period = _period(read.title, read.title_block)
     issues: list[Issue] = list(read.issues)
     communes = _communes(read.communes, chosen, issues, read.title_block)
     evaluation = evaluate(chosen, communes, read.marks, read.values,

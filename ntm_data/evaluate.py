@@ -2,6 +2,7 @@
 the catalogue's thresholds, with warnings where the two disagree. Vectorised over communes."""
 from __future__ import annotations
 
+import ctypes
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,15 +10,24 @@ import numpy as np
 import pandas as pd
 
 from ntm_data.layouts.common import warn
-from ntm_data.model import CRITERIA_COLUMNS, INDICATOR_COLUMNS, Issue, Status
+from ntm_data.model import CRITERIA_COLUMNS, INDICATOR_COLUMNS, STATUS_LABELS, Issue, Status
 
 MET, NOT_MET, UNKNOWN = Status.MET.value, Status.NOT_MET.value, Status.UNKNOWN.value
+# Status codes (int8) index STATUS_LABELS: 0 met, 1 not_met, 2 unknown; a mark's index in (MET, NOT_MET)
+# is therefore its status code.
+_MET, _NOT_MET, _UNKNOWN = (STATUS_LABELS.index(s) for s in (MET, NOT_MET, UNKNOWN))
+SOURCE_LABELS = ("sheet", "derived", "none")
+_STATUS_DTYPE = pd.CategoricalDtype(list(STATUS_LABELS))
+_SOURCE_DTYPE = pd.CategoricalDtype(list(SOURCE_LABELS))
 
 
 @dataclass(frozen=True)
 class Evaluation:
     """criteria: CRITERIA_COLUMNS, one row per commune x criterion of the set (communes order, then
-    catalogue order); indicators: INDICATOR_COLUMNS, one row per value read; issues: disagreements."""
+    catalogue order); indicators: INDICATOR_COLUMNS, one row per value read; issues: disagreements.
+    commune_id, criterion, status, source, indicator and the indicators' sheet are categorical (commune_id's
+    categories are the communes index, so its codes are commune positions); cell keeps the reader's dtype,
+    as does the criteria's sheet when every criterion has its mark (object with None otherwise)."""
 
     criteria: pd.DataFrame
     indicators: pd.DataFrame
@@ -28,73 +38,247 @@ def _fmt(value: float) -> str:
     return f"{value:g}".replace(".", ",")
 
 
-def _thresholds(values: pd.DataFrame, profiles: pd.Series, criteria_set: Any, year: int | None) -> pd.DataFrame:
-    """Per value row: threshold (float/NaN), verified (bool), lower (bool: lower is better).
-    Looked up once per distinct (indicator, profile) pair."""
-    codes = values["indicator"].to_numpy(dtype=object)
-    commune_profiles = profiles.astype(object).where(profiles.notna(), "")
-    profile = commune_profiles.reindex(values["commune_id"]).to_numpy(dtype=object)
-    profile = np.where(pd.isna(profile), "", profile)
-    pair, uniques = pd.factorize(codes + "\x1f" + profile.astype(str).astype(object))
-    looked_up = np.empty((len(uniques), 3), dtype=float)
-    for j, key in enumerate(uniques):
-        code, key_profile = str(key).split("\x1f")
-        indicator = criteria_set.indicator(code)
+# ---------------------------------------------------------------------------------------------------------
+# Dtype-agnostic integer codes for text columns (object, pandas "str" or category)
+
+
+def _bools(result: Any, missing: bool) -> np.ndarray:
+    if isinstance(result, pd.api.extensions.ExtensionArray):
+        return result.to_numpy(dtype=bool, na_value=missing)
+    return np.asarray(result, dtype=bool)
+
+
+def _changes(array: Any) -> np.ndarray:
+    """bool per adjacent pair: value i+1 differs from value i (a missing value always differs)."""
+    return _bools(array[1:] != array[:-1], True)
+
+
+def _period(keys: Any) -> int:
+    """p when the keys repeat with period p (key i == key i+p throughout, p <= half the length, the first
+    not missing): one table's commune ids down each of its value columns, or the criterion numbers of
+    commune after commune; 0 otherwise."""
+    n = len(keys)
+    if n < 4 or pd.isna(keys[0]):
+        return 0
+    again = np.flatnonzero(_bools(keys[1:4096] == keys[0], False))
+    if not len(again) and n > 4096:
+        again = np.flatnonzero(_bools(keys[1: n // 2 + 1] == keys[0], False))
+    if not len(again) or again[0] + 1 > n // 2:
+        return 0
+    p = int(again[0]) + 1
+    return p if _bools(keys[p:] == keys[:-p], False).all() else 0
+
+
+def _addresses(array: np.ndarray) -> np.ndarray:
+    """The object pointers of an object array as integers (numpy will not view object arrays as numbers;
+    ctypes reads the same buffer). Elements at one address are one object, hence equal values; readers
+    repeat one id or code object down a column, so its runs and periods show here at integer speed."""
+    array = np.ascontiguousarray(array)
+    if not len(array):
+        return np.zeros(0, dtype=np.intp)
+    buffer = (ctypes.c_ssize_t * len(array)).from_address(array.ctypes.data)
+    return np.frombuffer(buffer, dtype=np.intp).copy()
+
+
+def _by_shape(array: Any, keys: Any) -> tuple[np.ndarray, Any] | None:
+    """(codes, distinct values) when `keys` (the values, or their addresses) come in runs or repeat with
+    a period: only the first value of each run, or the first period, is hashed. None otherwise."""
+    n = len(keys)
+    probe = min(n, 4096)
+    if n > 1 and _changes(keys[:probe]).sum() * 4 < probe:
+        starts = np.flatnonzero(np.r_[True, _changes(keys)])
+        if len(starts) * 4 < n:
+            run_codes, uniques = pd.factorize(array.take(starts))
+            return np.repeat(run_codes.astype(np.intp), np.diff(np.r_[starts, n])), uniques
+    if p := _period(keys):
+        block_codes, uniques = pd.factorize(array[:p])
+        return np.resize(block_codes.astype(np.intp), n), uniques
+    return None
+
+
+def _array(column: pd.Series) -> Any:
+    """The column's values without conversion: a numpy array for object columns (pandas' wrapper
+    compares 5x slower), else its ExtensionArray (str, category)."""
+    return column.to_numpy() if column.dtype == object else column.array
+
+
+def _factorize(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """(codes intp, -1 for a missing value; distinct values) of a column of any text dtype. A categorical
+    costs nothing; a column whose values come in runs (one commune's marks side by side, one indicator's
+    values down a column) or repeat with a period (the ids down each value column) hashes one run's or
+    one period's values. Object columns are tried on their objects' addresses first, then on values."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy().astype(np.intp), column.cat.categories
+    array = _array(column)
+    found = _by_shape(array, _addresses(array)) if column.dtype == object else None
+    if found is None:
+        found = _by_shape(array, array)
+    codes, uniques = found if found is not None else pd.factorize(array)
+    return codes.astype(np.intp, copy=False), pd.Index(uniques, dtype=object if column.dtype == object else None)
+
+
+def _label_codes(column: pd.Series, labels: tuple[str, ...]) -> np.ndarray:
+    """Index in `labels` of each value (-1 for any other value or a missing one)."""
+    codes, uniques = _factorize(column)
+    lut = np.array([labels.index(u) if isinstance(u, str) and u in labels else -1 for u in uniques] + [-1], dtype=np.int8)
+    return lut[codes]
+
+
+def _lookup(codes: np.ndarray, uniques: pd.Index, keys: pd.Index) -> np.ndarray:
+    """Position in `keys` (compared as text) of each coded value; -1 when absent or missing."""
+    texts = uniques if uniques.inferred_type == "string" else pd.Index([str(u) for u in uniques], dtype=object)
+    where = np.append(keys.get_indexer(texts), -1).astype(np.intp)
+    return where[codes]
+
+
+def _first(keys: np.ndarray, size: int) -> np.ndarray | None:
+    """bool mask of each key's first occurrence (keys in 0..size-1), or None when every key is unique."""
+    if not len(keys):
+        return None
+    if size <= 8 * len(keys) + 1024 and np.bincount(keys, minlength=size).max() <= 1:
+        return None
+    return ~pd.Series(keys).duplicated().to_numpy()
+
+
+def _categorical(codes: np.ndarray, dtype: pd.CategoricalDtype | pd.Index) -> pd.Series:
+    """A categorical column from codes (-1: missing) over a dtype or distinct values (unique)."""
+    if not isinstance(dtype, pd.CategoricalDtype):
+        dtype = pd.CategoricalDtype(dtype)
+    return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype, validate=False))
+
+
+def _take(column: pd.Series, rows: np.ndarray) -> pd.Series:
+    """column's values at `rows` (-1: None). When `rows` is every row in order (each commune x criterion
+    marked once, in grid order) the column itself, in its own dtype; otherwise an object column."""
+    if len(rows) == len(column) and (rows == np.arange(len(rows))).all():
+        return column.reset_index(drop=True)
+    source = column.to_numpy(dtype=object)
+    if not len(source):
+        return pd.Series(np.full(len(rows), None, dtype=object), dtype=object)
+    out = source.take(np.maximum(rows, 0))
+    out[rows < 0] = None
+    return pd.Series(out, dtype=object)
+
+
+def _id_column(column: pd.Series, pos: np.ndarray, ids: pd.CategoricalDtype) -> pd.Series:
+    """The commune_id column as a categorical over the communes index (codes = positions); ids that are
+    not communes of the table keep their value as extra categories."""
+    stray = np.flatnonzero(pos < 0)
+    stray = stray[column.take(stray).notna().to_numpy()]
+    if not len(stray):
+        return _categorical(pos, ids)
+    extra_codes, extra = pd.factorize(column.take(stray).astype(object).map(str))
+    codes = pos.copy()
+    codes[stray] = len(ids.categories) + extra_codes
+    return _categorical(codes, ids.categories.astype(object).append(pd.Index(extra, dtype=object)))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Sub-indicator values
+
+
+@dataclass(frozen=True)
+class _Judged:
+    """Per value row (positional arrays): commune position, indicator/criterion codes, the frame to keep."""
+
+    frame: pd.DataFrame  # INDICATOR_COLUMNS
+    pos: np.ndarray  # commune position, -1 when not a commune of the table
+    code: np.ndarray  # indicator code (index in `codes`), -1 when missing
+    codes: pd.Index  # distinct indicator codes
+    kj: np.ndarray  # criterion position in the set, -1 when not one of its criteria
+    status: np.ndarray  # int8 status code
+    by_threshold: np.ndarray  # int8 status code from the value alone
+    verified: np.ndarray  # bool: the threshold used is verified
+
+
+def _threshold_table(codes: pd.Index, profiles: pd.Index, used: np.ndarray, criteria_set: Any,
+                     year: int | None) -> np.ndarray:
+    """(len(codes)+1) * (len(profiles)+1) rows of (threshold or NaN, verified, lower is better), filled
+    for the `used` (indicator, profile) pairs only; code 0 is "no indicator", profile 0 "no profile"."""
+    width = len(profiles) + 1
+    table = np.zeros(((len(codes) + 1) * width, 3), dtype=float)
+    table[:, 0] = np.nan
+    for j in np.flatnonzero(used):
+        c, p = divmod(int(j), width)
+        indicator = criteria_set.indicator(str(codes[c - 1])) if c else None
+        key_profile = str(profiles[p - 1]) if p else ""
         # Special communes (dbkk, atk) are judged on another profile's thresholds.
         resolved = criteria_set.threshold_profile(key_profile) if key_profile else None
         threshold = indicator.threshold_for(resolved, year) if indicator is not None else None
-        looked_up[j] = (
+        table[j] = (
             threshold.value if threshold is not None else np.nan,
             bool(threshold is not None and threshold.verified),
             indicator is not None and indicator.kind != "yes_no" and indicator.direction == "lower",
         )
-    table = looked_up[pair] if len(pair) else np.empty((0, 3))
-    return pd.DataFrame({"threshold": table[:, 0], "verified": table[:, 1].astype(bool),
-                         "lower": table[:, 2].astype(bool)}, index=values.index)
+    return table
+
+
+def _judge(values: pd.DataFrame, pos: np.ndarray, profiles: pd.Series, criteria_set: Any, year: int | None,
+           ids: pd.CategoricalDtype, issues: list[Issue]) -> _Judged:
+    """Statuses of every value row (see evaluate_indicators); `pos` the commune position of each row,
+    `profiles` the threshold profile key per commune position."""
+    values = values.reset_index(drop=True)
+    code, codes = _factorize(values["indicator"])
+    criterion_code, criterion_values = _factorize(values["criterion"])
+    kj = _lookup(criterion_code, criterion_values, pd.Index([c.number for c in criteria_set.criteria], dtype=object))
+    profile_code, profile_keys = _factorize(profiles.reset_index(drop=True))
+    blank = np.append(np.array([not str(p) for p in profile_keys], dtype=bool), True)  # "" is no profile
+    row_profile = np.append(np.where(blank[profile_code], -1, profile_code), -1)[pos]
+    pair = (code + 1) * (len(profile_keys) + 1) + (row_profile + 1)
+    used = np.zeros((len(codes) + 1) * (len(profile_keys) + 1), dtype=bool)
+    used[pair] = True
+    table = _threshold_table(codes, profile_keys, used, criteria_set, year)
+    value = values["value"].to_numpy(dtype=float, na_value=np.nan)
+    threshold, verified, lower = table[:, 0][pair], table[:, 1].astype(bool)[pair], table[:, 2].astype(bool)[pair]
+    known = ~np.isnan(value) & ~np.isnan(threshold)
+    with np.errstate(invalid="ignore"):
+        passes = np.where(lower, value <= threshold, value >= threshold)
+    by_threshold = np.where(known, np.where(passes, _MET, _NOT_MET), _UNKNOWN).astype(np.int8)
+    mark = _label_codes(values["mark"], (MET, NOT_MET))
+    has_mark = mark >= 0
+    status = np.where(has_mark, mark, by_threshold).astype(np.int8)
+    frame = pd.DataFrame({
+        "commune_id": _id_column(values["commune_id"], pos, ids),
+        "indicator": _categorical(code, codes),
+        "criterion": _categorical(criterion_code, criterion_values),
+        "value": value,
+        "status": _categorical(status, _STATUS_DTYPE),
+        "threshold": threshold,
+        "sheet": _categorical(*_factorize(values["sheet"])),  # one or a few sheet names
+        "cell": values["cell"],
+    })
+    clash = np.flatnonzero(has_mark & known & (status != by_threshold))
+    if len(clash):
+        rows = zip(values["sheet"].take(clash).tolist(), values["mark_cell"].take(clash).tolist(),
+                   values["indicator"].take(clash).tolist(), status[clash].tolist(),
+                   values["cell"].take(clash).tolist(), value[clash].tolist(), threshold[clash].tolist(), strict=True)
+        for sheet, mark_cell, indicator, mark, cell, number, limit in rows:
+            issues.append(warn("indicator_mark_contradicts_value", sheet, mark_cell, indicator=indicator,
+                               mark=_mark_word(mark), value_cell=cell, value=_fmt(number), threshold=_fmt(limit)))
+    return _Judged(frame, pos, code, codes, kj, status, by_threshold, verified)
 
 
 def evaluate_indicators(values: pd.DataFrame, profiles: pd.Series, criteria_set: Any,
                         year: int | None) -> tuple[pd.DataFrame, list[Issue]]:
     """values (layouts.common.VALUE_COLUMNS) + profiles (Series commune_id -> threshold profile key)
-    -> (INDICATOR_COLUMNS frame plus `by_threshold` status and `mark_cell`, issues).
+    -> (INDICATOR_COLUMNS frame plus `by_threshold` status, `verified` and `mark_cell`, issues).
 
     status = the sheet's own mark for the value when given, else value vs threshold, else unknown."""
-    values = values.reset_index(drop=True)
-    thr = _thresholds(values, profiles, criteria_set, year)
-    value = values["value"].astype(float).to_numpy()
-    threshold = thr["threshold"].to_numpy(dtype=float)
-    lower = thr["lower"].to_numpy(dtype=bool)
-    known = ~np.isnan(value) & ~np.isnan(threshold)
-    passes = np.where(lower, value <= threshold, value >= threshold)
-    by_threshold = np.where(known, np.where(passes, MET, NOT_MET), UNKNOWN)
-    mark = values["mark"].to_numpy(dtype=object)
-    has_mark = values["mark"].isin([MET, NOT_MET]).to_numpy()
-    status = np.where(has_mark, mark, by_threshold)
-    frame = pd.DataFrame({
-        "commune_id": values["commune_id"].to_numpy(),
-        "indicator": values["indicator"].to_numpy(),
-        "criterion": values["criterion"].to_numpy(),
-        "value": value,
-        "status": status.astype(object),
-        "threshold": threshold,
-        "sheet": values["sheet"].to_numpy(),
-        "cell": values["cell"].to_numpy(),
-        "by_threshold": by_threshold.astype(object),
-        "verified": thr["verified"].to_numpy(dtype=bool),
-        "mark_cell": values["mark_cell"].to_numpy(),
-    })
+    ids = profiles.index
+    code, uniques = _factorize(values["commune_id"].reset_index(drop=True))
     issues: list[Issue] = []
-    clash = frame[has_mark & known & (mark != by_threshold)]
-    for row in clash.itertuples(index=False):
-        issues.append(warn("indicator_mark_contradicts_value", row.sheet, row.mark_cell, **{
-            "indicator": row.indicator, "mark": _mark_word(row.status), "value_cell": row.cell,
-            "value": _fmt(row.value), "threshold": _fmt(row.threshold),
-        }))
+    judged = _judge(values, _lookup(code, uniques, ids), profiles, criteria_set, year, pd.CategoricalDtype(ids), issues)
+    frame = judged.frame.assign(by_threshold=np.asarray(STATUS_LABELS, dtype=object)[judged.by_threshold],
+                                verified=judged.verified, mark_cell=values["mark_cell"].to_numpy())
     return frame, issues
 
 
-def _mark_word(status: str) -> str:
-    return "Đạt" if status == MET else "Chưa đạt"
+def _mark_word(status: int) -> str:
+    return "Đạt" if status == _MET else "Chưa đạt"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Criteria
 
 
 def evaluate(criteria_set: Any, communes: pd.DataFrame, marks: pd.DataFrame, values: pd.DataFrame,
@@ -105,130 +289,162 @@ def evaluate(criteria_set: Any, communes: pd.DataFrame, marks: pd.DataFrame, val
     marks: commune_id, criterion, mark ("met"/"not_met"/"unknown" explicit/None unreadable), sheet, cell.
            An unknown or unreadable mark's cell is kept on a criterion that stays unknown.
     values: layouts.common.VALUE_COLUMNS.
-    A criterion's status is the sheet's mark when given; otherwise derived from its catalogued
-    sub-indicators (met when there is at least one, all have values and all pass; not_met when any
-    fails; unknown otherwise, never silently not_met)."""
+    Text columns may be object, str or category. A criterion's status is the sheet's mark when given;
+    otherwise derived from its catalogued sub-indicators (met when there is at least one, all have values
+    and all pass; not_met when any fails; unknown otherwise, never silently not_met)."""
     numbers = [c.number for c in criteria_set.criteria]
     ids = communes.index
+    id_dtype = pd.CategoricalDtype(ids)  # categories = the communes index: codes are commune positions
+    keys = pd.Index(ids.to_numpy(dtype=object), dtype=object)  # object-to-object lookups hash fastest
+    criterion_keys = pd.Index(numbers, dtype=object)
     n, k = len(ids), len(numbers)
-    criterion_index = pd.Index(numbers)
-    indicators, issues = evaluate_indicators(values, communes["profile"], criteria_set, year)
+    issues: list[Issue] = []
+    values = values.reset_index(drop=True)
+    marks = marks.reset_index(drop=True)
+    vcode, vids = _factorize(values["commune_id"])
+    judged = _judge(values, _lookup(vcode, vids, keys), communes["profile"], criteria_set, year, id_dtype, issues)
+    derived, by_values = _derived(judged, criteria_set, n, numbers)
 
-    def positions(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-        """Flat position commune * k + criterion of each row, and which rows are in the grid."""
-        ci = ids.get_indexer(frame["commune_id"])
-        kj = criterion_index.get_indexer(frame["criterion"].astype(str))
-        ok = (ci >= 0) & (kj >= 0)
-        return (ci * k + kj)[ok], ok
-
-    derived, by_values = _derived(indicators, criteria_set, positions, n * k, numbers)
-    given = marks[marks["mark"].isin([MET, NOT_MET])].drop_duplicates(["commune_id", "criterion"])
-    pos, ok = positions(given)
-    mark = np.full(n * k, None, dtype=object)
-    sheet = np.full(n * k, None, dtype=object)
-    cell = np.full(n * k, None, dtype=object)
-    mark[pos] = given["mark"].to_numpy(dtype=object)[ok]
-    sheet[pos] = given["sheet"].to_numpy(dtype=object)[ok]
-    cell[pos] = given["cell"].to_numpy(dtype=object)[ok]
-    has_mark = pd.notna(mark)
+    mcode, mids = _factorize(marks["commune_id"])
+    mpos = _lookup(mcode, mids, keys)
+    ccode, cvalues = _factorize(marks["criterion"])
+    mkj = _lookup(ccode, cvalues, criterion_keys)
+    flat = mpos * k + mkj
+    on_grid = (mpos >= 0) & (mkj >= 0)
+    said = _label_codes(marks["mark"], (MET, NOT_MET))
+    given = said >= 0
+    # The first mark read for a commune x criterion wins.
+    rows = _first_rows(flat, given & on_grid, n * k)
+    mark = np.full(n * k, -1, dtype=np.int8)
+    mark[flat[rows]] = said[rows]
+    source_row = np.full(n * k, -1, dtype=np.intp)
+    source_row[flat[rows]] = rows
+    has_mark = mark >= 0
     # An unreadable mark ("abc", "#N/A", a formula without its result) or an explicit "Chưa rõ" leaves the
     # criterion unknown unless its values decide it; the unknown still points at the cell to fix.
-    unread = marks[~marks["mark"].isin([MET, NOT_MET])].drop_duplicates(["commune_id", "criterion"])
-    pos, ok = positions(unread)
-    keep = ~has_mark[pos] & (derived[pos] == UNKNOWN)
-    sheet[pos[keep]] = unread["sheet"].to_numpy(dtype=object)[ok][keep]
-    cell[pos[keep]] = unread["cell"].to_numpy(dtype=object)[ok][keep]
-    status = np.where(has_mark, mark, derived)
-    source = np.where(has_mark, "sheet", np.where(derived != UNKNOWN, "derived", "none"))
+    rows = _first_rows(flat, ~given & on_grid, n * k)
+    rows = rows[~has_mark[flat[rows]] & (derived[flat[rows]] == _UNKNOWN)]
+    source_row[flat[rows]] = rows
+    status = np.where(has_mark, mark, derived).astype(np.int8)
+    source = np.where(has_mark, 0, np.where(derived != _UNKNOWN, 1, 2)).astype(np.int8)
     criteria = pd.DataFrame({
-        "commune_id": pd.Series(np.repeat(ids.to_numpy(dtype=object), k), dtype=object),
-        "criterion": pd.Series(np.tile(np.array(numbers, dtype=object), n), dtype=object),
-        "status": pd.Series(status, dtype=object),
-        "source": pd.Series(source, dtype=object),
-        "sheet": pd.Series(sheet, dtype=object),
-        "cell": pd.Series(cell, dtype=object),
+        "commune_id": _categorical(np.repeat(np.arange(n), k), id_dtype),
+        "criterion": _categorical(np.tile(np.arange(k), n), criterion_keys),
+        "status": _categorical(status, _STATUS_DTYPE),
+        "source": _categorical(source, _SOURCE_DTYPE),
+        "sheet": _take(marks["sheet"], source_row),
+        "cell": _take(marks["cell"], source_row),
     })
-    clash = np.flatnonzero(has_mark & (by_values != UNKNOWN) & (mark != by_values))
-    bad = criteria.iloc[clash].assign(mark=mark[clash], by_values=by_values[clash])
-    issues += _contradictions(bad, indicators)
-    issues += _count_mismatches(communes, marks)
-    return Evaluation(criteria[CRITERIA_COLUMNS], indicators[INDICATOR_COLUMNS].reset_index(drop=True), tuple(issues))
+    clash = np.flatnonzero(has_mark & (by_values != _UNKNOWN) & (mark != by_values))
+    issues += _contradictions(clash, mark, criteria, judged, k, numbers, values)
+    issues += _count_mismatches(communes, mpos, said == _MET)
+    return Evaluation(criteria[CRITERIA_COLUMNS], judged.frame[INDICATOR_COLUMNS], tuple(issues))
 
 
-def _derived(indicators: pd.DataFrame, criteria_set: Any, positions: Any, size: int,
-             numbers: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Per flat (commune, criterion) position: the status derived from sub-indicator statuses, and
-    the threshold-only status (`by_values`) used to check the sheet's own marks."""
-    derived = np.full(size, UNKNOWN, dtype=object)
-    by_values = np.full(size, UNKNOWN, dtype=object)
-    if indicators.empty:
+def _first_rows(flat: np.ndarray, mask: np.ndarray, size: int) -> np.ndarray:
+    """Row numbers where `mask` holds, keeping the first row of each flat position."""
+    rows = np.flatnonzero(mask)
+    first = _first(flat[rows], size)
+    return rows if first is None else rows[first]
+
+
+def _derived(judged: _Judged, criteria_set: Any, n: int, numbers: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Per flat (commune, criterion) position: the status code derived from sub-indicator statuses, and
+    the threshold-only status (`by_values`) used to check the sheet's own marks. A commune x indicator
+    read twice counts once (its first row)."""
+    k = len(numbers)
+    size = n * k
+    derived = np.full(size, _UNKNOWN, dtype=np.int8)
+    by_values = np.full(size, _UNKNOWN, dtype=np.int8)
+    if not len(judged.pos):
         return derived, by_values
     catalogued = {i.code for i in criteria_set.indicators}
     counts: dict[str, int] = {}
     for i in criteria_set.indicators:
         counts[i.criterion] = counts.get(i.criterion, 0) + 1
-    expected = np.tile(np.array([counts.get(num, 0) for num in numbers]), size // max(len(numbers), 1))
-    ind = indicators.drop_duplicates(["commune_id", "indicator"])
-    pos, ok = positions(ind)
-    in_catalogue = ind["indicator"].isin(catalogued).to_numpy()[ok]
-    status = ind["status"].to_numpy(dtype=object)[ok]
-    by_threshold = ind["by_threshold"].to_numpy(dtype=object)[ok]
+    expected = np.tile(np.array([counts.get(num, 0) for num in numbers]), n)
+    in_catalogue = np.append(np.array([str(c) in catalogued for c in judged.codes], dtype=bool), False)[judged.code]
+    width = len(judged.codes) + 1
+    listed = judged.pos >= 0
+    rows: np.ndarray | None = None  # the rows that count; None: every row (the usual case, no copies)
+    if listed.all():
+        first = _first(judged.pos * width + judged.code + 1, n * width)
+        if first is not None:
+            rows = np.flatnonzero(first)
+    else:
+        rows = np.flatnonzero(listed)
+        first = _first(judged.pos[rows] * width + judged.code[rows] + 1, n * width)
+        rows = rows if first is None else rows[first]
+    on_grid = judged.kj >= 0 if rows is None else judged.kj[rows] >= 0
+    if not on_grid.all():
+        rows = np.flatnonzero(on_grid) if rows is None else rows[on_grid]
 
-    def tally(flags: np.ndarray) -> np.ndarray:
-        return np.bincount(pos, weights=flags.astype(float), minlength=size)
+    def pick(array: np.ndarray) -> np.ndarray:
+        return array if rows is None else array[rows]
 
+    pos = (pick(judged.pos) * k + pick(judged.kj)) * 3
+    # Per row a class: 0 a catalogued sub-indicator met, 1 not met (catalogued or not), 2 neither.
+    met_class = np.where(pick(in_catalogue), 0, 2).astype(np.int8)
     complete = expected > 0
-    for target, column in ((derived, status), (by_values, by_threshold)):
-        met = tally((column == MET) & in_catalogue)
-        failed = tally(column == NOT_MET)
-        target[complete & (met == expected)] = MET
-        target[failed > 0] = NOT_MET
+    for target, column in ((derived, pick(judged.status)), (by_values, pick(judged.by_threshold))):
+        cls = np.where(column == _MET, met_class, np.where(column == _NOT_MET, 1, 2))
+        tally = np.bincount(pos + cls, minlength=size * 3).reshape(size, 3)
+        target[complete & (tally[:, 0] == expected)] = _MET
+        target[tally[:, 1] > 0] = _NOT_MET
     return derived, by_values
 
 
-def _contradictions(bad: pd.DataFrame, indicators: pd.DataFrame) -> list[Issue]:
-    """The sheet says Đạt but a value fails its threshold, or Chưa đạt while every value passes.
-    bad: criteria rows (CRITERIA_COLUMNS + mark, by_values) where the mark and the values disagree."""
-    if bad.empty:
+def _contradictions(clash: np.ndarray, mark: np.ndarray, criteria: pd.DataFrame, judged: _Judged, k: int,
+                    numbers: list[str], values: pd.DataFrame) -> list[Issue]:
+    """The sheet says Đạt but a value fails its threshold (named: the first failing value read), or Chưa
+    đạt while every value passes (all the passing values' cells). clash: flat criteria positions where
+    the mark and the values disagree."""
+    if not len(clash):
         return []
-    keys = ["commune_id", "criterion"]
-    columns = [*keys, "indicator", "cell", "value", "threshold", "verified"]
-    failing = indicators.loc[indicators["by_threshold"] == NOT_MET, columns].drop_duplicates(keys)
-    said_no = bad.loc[bad["mark"] == NOT_MET, keys]
-    passing_rows = indicators.loc[indicators["by_threshold"] == MET, [*keys, "cell"]].merge(said_no, on=keys)
-    cells: dict[tuple[str, str], list[str]] = {}
-    for cid, criterion, cell in zip(passing_rows["commune_id"], passing_rows["criterion"], passing_rows["cell"],
-                                    strict=True):
-        cells.setdefault((cid, criterion), []).append(str(cell))
-    passing = pd.DataFrame([(cid, crit, ", ".join(c)) for (cid, crit), c in cells.items()],
-                           columns=[*keys, "value_cells"])
-    said_met = bad[bad["mark"] == MET].drop(columns="cell").rename(columns={"sheet": "mark_sheet"})
-    said_met = said_met.merge(bad[[*keys, "cell"]].rename(columns={"cell": "mark_cell"}), on=keys)
-    said_met = said_met.merge(failing, on=keys, how="inner")
-    said_not_met = bad[bad["mark"] == NOT_MET].merge(passing, on=keys, how="inner")
-    issues = [
-        warn("mark_met_but_value_fails" if row.verified else "mark_met_but_value_fails_unverified",
-             row.mark_sheet, row.mark_cell, criterion=row.criterion,
-             indicator=row.indicator, value_cell=row.cell, value=_fmt(row.value), threshold=_fmt(row.threshold))
-        for row in said_met.itertuples(index=False)
-    ]
-    issues += [
-        warn("mark_not_met_but_values_pass", row.sheet, row.cell, criterion=row.criterion, value_cells=row.value_cells)
-        for row in said_not_met.itertuples(index=False)
-    ]
+    on_grid = (judged.pos >= 0) & (judged.kj >= 0)
+    flat = np.where(on_grid, judged.pos * k + judged.kj, -1)
+    mark_sheets = criteria["sheet"].take(clash).tolist()
+    mark_cells = criteria["cell"].take(clash).tolist()
+    said_met = clash[mark[clash] == _MET]
+    failing = np.flatnonzero(on_grid & (judged.by_threshold == _NOT_MET) & np.isin(flat, said_met))
+    failing = failing[~pd.Series(flat[failing]).duplicated().to_numpy()]
+    first_failing = dict(zip(flat[failing].tolist(), failing.tolist(), strict=True))
+    passing = np.flatnonzero(on_grid & (judged.by_threshold == _MET) & np.isin(flat, clash[mark[clash] == _NOT_MET]))
+    passing_cells: dict[int, list[str]] = {}
+    for f, cell in zip(flat[passing].tolist(), values["cell"].take(passing).tolist(), strict=True):
+        passing_cells.setdefault(f, []).append(str(cell))
+    frame = judged.frame
+    issues: list[Issue] = []
+    for f, sheet, cell in zip(clash.tolist(), mark_sheets, mark_cells, strict=True):
+        r = first_failing.get(f)
+        if mark[f] != _MET or r is None:
+            continue
+        issues.append(warn("mark_met_but_value_fails" if judged.verified[r] else "mark_met_but_value_fails_unverified",
+                           sheet, cell, criterion=numbers[f % k], indicator=values["indicator"].iat[r],
+                           value_cell=values["cell"].iat[r], value=_fmt(frame["value"].iat[r]),
+                           threshold=_fmt(frame["threshold"].iat[r])))
+    for f, sheet, cell in zip(clash.tolist(), mark_sheets, mark_cells, strict=True):
+        if mark[f] == _NOT_MET and f in passing_cells:
+            issues.append(warn("mark_not_met_but_values_pass", sheet, cell, criterion=numbers[f % k],
+                               value_cells=", ".join(passing_cells[f])))
     return issues
 
 
-def _count_mismatches(communes: pd.DataFrame, marks: pd.DataFrame) -> list[Issue]:
-    """A "Số tiêu chí đạt" cell that disagrees with the number of Đạt marks on its row."""
-    if "reported_met" not in communes or communes["reported_met"].isna().all() or marks.empty:
+def _count_mismatches(communes: pd.DataFrame, pos: np.ndarray, said_met: np.ndarray) -> list[Issue]:
+    """A "Số tiêu chí đạt" cell that disagrees with the number of Đạt marks on its row.
+    pos: commune position of each mark row (-1 when not a commune); said_met: the mark is Đạt."""
+    if "reported_met" not in communes or not len(pos):
         return []
-    counted = (marks["mark"] == MET).groupby(marks["commune_id"]).sum()
-    reported = communes["reported_met"]
-    counted = counted.reindex(communes.index).fillna(0).astype(int)
-    off = reported.notna() & (reported != counted)
+    reported = pd.to_numeric(communes["reported_met"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    if np.isnan(reported).all():
+        return []
+    counted = np.bincount(pos[said_met & (pos >= 0)], minlength=len(communes))
+    off = np.flatnonzero(~np.isnan(reported) & (reported != counted))
+    if not len(off):
+        return []
+    sheet, cell, span = (communes[c].take(off).tolist() for c in ("sheet", "reported_met_cell", "mark_range"))
     return [
-        warn("criteria_met_mismatch", communes.at[cid, "sheet"], communes.at[cid, "reported_met_cell"],
-             reported=_fmt(reported[cid]), counted=int(counted[cid]), range=communes.at[cid, "mark_range"])
-        for cid in communes.index[off]
+        warn("criteria_met_mismatch", sheet[j], cell[j], reported=_fmt(reported[i]), counted=int(counted[i]),
+             range=span[j])
+        for j, i in enumerate(off.tolist())
     ]

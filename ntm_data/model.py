@@ -91,6 +91,8 @@ class Period:
         return (self.year, self.month or 12)
 
 
+STATUS_LABELS = (Status.MET.value, Status.NOT_MET.value, Status.UNKNOWN.value)  # index = evaluator status code
+
 COMMUNE_COLUMNS = [
     "name", "code", "district", "region", "profile", "population", "households",
     "target_year", "recognized_year", "sheet", "row",
@@ -115,6 +117,10 @@ class Dataset:
     indicators: long, one row per commune x sub-indicator value read; columns INDICATOR_COLUMNS.
                 `value` float (per-cents are 0-100; yes/no is 1.0/0.0), NaN when unreadable;
                 `status` a Status value against `threshold` (float or NaN when no threshold is known).
+    Text columns may be object, pandas "str" or categorical: load_dataset() leaves commune_id, criterion,
+    indicator, status and source categorical (commune_id's categories are the communes index, so its codes
+    are commune positions; status categories are STATUS_LABELS) and sheet/cell as read. Compare values,
+    not dtypes. Derived arrays, cached per dataset: status_codes, indicator_positions.
     """
 
     criteria_set: Any  # ntm_data.catalogue.CriteriaSet (Any avoids an import cycle)
@@ -131,22 +137,43 @@ class Dataset:
     grouping_name: str | None = None  # the area the title names: "Huyện Hữu Lũng", "Tỉnh Lạng Sơn"
 
     @cached_property
+    def status_codes(self) -> np.ndarray:
+        """(communes x criteria of the set) int8 array of status codes indexing STATUS_LABELS (0 met,
+        1 not_met, 2 unknown), rows in communes order, columns in catalogue order; a missing status or a
+        criterion without a row reads unknown. Read-only; the cheapest way to the statuses."""
+        order = [c.number for c in self.criteria_set.criteria]
+        grid = _grid_codes(self.criteria, self.communes.index, order)
+        if grid is None:
+            keys = pd.DataFrame({c: self.criteria[c].to_numpy(dtype=object) for c in ("commune_id", "criterion")})
+            pos = _positions(keys["commune_id"], self.communes.index)
+            col = pd.Index(order, dtype=object).get_indexer(pd.Index([str(c) for c in keys["criterion"]], dtype=object))
+            grid = np.full((len(self.communes), len(order)), _UNKNOWN_CODE, dtype=np.int8)
+            ok = np.flatnonzero((pos >= 0) & (col >= 0))
+            grid[pos[ok], col[ok]] = _status_codes(self.criteria["status"])[ok]
+        grid.setflags(write=False)
+        return grid
+
+    @cached_property
     def status_matrix(self) -> pd.DataFrame:
         """Wide view: index commune_id (communes order), columns criterion numbers (catalogue order),
         values Status strings (object dtype)."""
         order = [c.number for c in self.criteria_set.criteria]
-        grid = _grid_statuses(self.criteria, self.communes.index, order)
-        if grid is not None:  # the evaluator's own row order: a reshape, not a pivot (5x faster nationally)
-            return pd.DataFrame(grid, index=self.communes.index, columns=pd.Index(order, dtype=object), dtype=object)
-        wide = self.criteria.pivot(index="commune_id", columns="criterion", values="status")
-        wide = wide.reindex(index=self.communes.index, columns=order).fillna(Status.UNKNOWN.value)
-        wide.columns.name = None
-        return wide.astype(object)
+        labels = np.asarray(STATUS_LABELS, dtype=object)[self.status_codes]
+        return pd.DataFrame(labels, index=self.communes.index, columns=pd.Index(order, dtype=object), dtype=object)
+
+    @cached_property
+    def indicator_positions(self) -> np.ndarray:
+        """Position in `communes` of each `indicators` row (intp, -1 when not one of its communes):
+        the categorical codes of commune_id as evaluate() leaves them, else one lookup per distinct id."""
+        pos = _positions(self.indicators["commune_id"], self.communes.index)
+        pos.setflags(write=False)
+        return pos
 
     @cached_property
     def criteria_met(self) -> pd.Series:
         """Series indexed by commune_id: number of criteria met."""
-        return (self.status_matrix == Status.MET.value).sum(axis=1).astype(int)
+        met = (self.status_codes == STATUS_LABELS.index(Status.MET.value)).sum(axis=1)
+        return pd.Series(met.astype(int), index=self.communes.index)
 
     @cached_property
     def at_standard(self) -> pd.Series:
@@ -172,19 +199,46 @@ class Dataset:
         )
 
 
-def _grid_statuses(criteria: pd.DataFrame, communes: pd.Index, order: list[str]) -> Any:
-    """The statuses as an (n communes, k criteria) object array when the criteria frame lists every
-    commune (communes order) x criterion (`order`) exactly once in that order, as evaluate() and
-    Dataset.subset() leave it; None otherwise (the caller pivots). A missing status reads unknown."""
+_UNKNOWN_CODE = STATUS_LABELS.index(Status.UNKNOWN.value)
 
+
+def _positions(commune_ids: pd.Series, communes: pd.Index) -> np.ndarray:
+    """Position in `communes` of each id (-1 when absent); a categorical maps its categories only."""
+    if isinstance(commune_ids.dtype, pd.CategoricalDtype):
+        codes, distinct = commune_ids.cat.codes.to_numpy(), commune_ids.cat.categories
+    else:
+        codes, distinct = pd.factorize(commune_ids)
+    if not len(distinct):
+        return np.full(len(commune_ids), -1, dtype=np.intp)
+    where = np.append(communes.get_indexer(distinct), -1).astype(np.intp)
+    return where[codes]
+
+
+def _status_codes(status: pd.Series) -> np.ndarray:
+    """int8 code per status value, indexing STATUS_LABELS; anything else (or missing) is unknown."""
+    if isinstance(status.dtype, pd.CategoricalDtype):
+        lut = np.array([STATUS_LABELS.index(c) if c in STATUS_LABELS else _UNKNOWN_CODE
+                        for c in status.cat.categories] + [_UNKNOWN_CODE], dtype=np.int8)
+        return lut[status.cat.codes.to_numpy()]
+    codes = np.full(len(status), _UNKNOWN_CODE, dtype=np.int8)
+    for code, label in enumerate(STATUS_LABELS):
+        codes[(status == label).to_numpy(dtype=bool, na_value=False)] = code
+    return codes
+
+
+def _grid_codes(criteria: pd.DataFrame, communes: pd.Index, order: list[str]) -> Any:
+    """The status codes as an (n communes, k criteria) int8 array when the criteria frame lists every
+    commune (communes order) x criterion (`order`) exactly once in that order, as evaluate() and
+    Dataset.subset() leave it; None otherwise (the caller places each row)."""
     n, k = len(communes), len(order)
     if not k or len(criteria) != n * k:
         return None
-    ids = criteria["commune_id"].to_numpy(dtype=object).reshape(n, k)
-    numbers = criteria["criterion"].to_numpy(dtype=object).reshape(n, k)
-    if not ((numbers == np.array(order, dtype=object)).all() and (ids == communes.to_numpy(dtype=object)[:, None]).all()):
+    if not (_positions(criteria["commune_id"], communes).reshape(n, k) == np.arange(n)[:, None]).all():
         return None
-    status = criteria["status"].to_numpy(dtype=object).reshape(n, k).copy()
-    status[pd.isna(status)] = Status.UNKNOWN.value
-    return status
-
+    numbers = criteria["criterion"]
+    if isinstance(numbers.dtype, pd.CategoricalDtype):
+        where = pd.Index(order, dtype=object).get_indexer(pd.Index([str(c) for c in numbers.cat.categories], dtype=object))
+        same = (np.append(where, -1)[numbers.cat.codes.to_numpy()].reshape(n, k) == np.arange(k)).all()
+    else:
+        same = (numbers.to_numpy(dtype=object).reshape(n, k) == np.array(order, dtype=object)).all()
+    return _status_codes(criteria["status"]).reshape(n, k) if same else None

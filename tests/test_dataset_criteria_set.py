@@ -1,5 +1,7 @@
 """Which criteria set judges a sheet: the one passed, else the one the sheet names, else the one in force in
 the report period's year (≤2020 QĐ 1980, 2021-2025 QĐ 318, ≥2026 QĐ 51), else QĐ 318."""
+import io
+
 import openpyxl
 import pytest
 
@@ -65,3 +67,41 @@ def test_the_year_set_judges_values_with_its_own_thresholds():
     assert ds.criteria_set.id == "qd1980"
     row = ds.indicators.iloc[0]
     assert (row["threshold"], row["status"]) == (85.0, "met")
+
+
+@pytest.fixture
+def reads(monkeypatch):
+    """The criteria set ids the table was read with, in order."""
+    from ntm_data import dataset
+
+    seen: list[str] = []
+    real = dataset.read_tables
+
+    def counting(grids, criteria_set):
+        seen.append(criteria_set.id)
+        return real(grids, criteria_set)
+
+    monkeypatch.setattr(dataset, "read_tables", counting)
+    return seen
+
+
+@pytest.mark.parametrize(("title", "criteria", "expected"), [
+    ("TỔNG HỢP KẾT QUẢ XÃ NÔNG THÔN MỚI NĂM 2019", 19, ["qd1980"]),
+    ("TỔNG HỢP KẾT QUẢ XÃ NÔNG THÔN MỚI NĂM 2023", 19, ["qd318"]),
+    ("TỔNG HỢP KẾT QUẢ XÃ NÔNG THÔN MỚI 6 THÁNG ĐẦU NĂM 2026", 10, ["qd51"]),
+    ("TỔNG HỢP KẾT QUẢ XÃ NÔNG THÔN MỚI", 19, ["qd318"]),
+])
+def test_the_table_is_read_once_when_the_title_names_the_year(reads, title, criteria, expected):
+    assert load_dataset(_sheet(title, criteria)).criteria_set.id == expected[0]
+    assert reads == expected
+
+
+def test_a_wrong_guess_from_another_sheet_is_corrected_by_the_tables_title(reads):
+    """A notes sheet speaks of 2019 first; the table's own title says 2023: QĐ 318 judges it."""
+    wb = openpyxl.load_workbook(io.BytesIO(_sheet("TỔNG HỢP KẾT QUẢ XÃ NÔNG THÔN MỚI NĂM 2023")))
+    notes = wb.create_sheet("Ghi chú", 0)
+    notes.append(["Báo cáo bổ sung năm 2019"])
+    ds = load_dataset(to_bytes(wb))
+    assert (ds.criteria_set.id, ds.period.year) == ("qd318", 2023)
+    assert reads == ["qd1980", "qd318"]
+    assert ds.criteria_met.tolist() == [19, 18]

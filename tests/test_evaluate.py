@@ -159,3 +159,130 @@ def test_ten_thousand_communes_evaluate_quickly():
     ev = evaluate(CS, communes, marks, values, 2023)
     assert time.perf_counter() - start < 3.0  # about 0.3 s on an idle 2-core machine
     assert len(ev.criteria) == n * 19
+
+
+# --- dtype-agnostic inputs and categorical outputs -------------------------------------------------------
+
+def _messy():
+    """Three communes; marks with a duplicate (first wins), an unreadable mark, an explicit unknown and a
+    commune that is not in the table; values with a sheet mark that contradicts its value, a value read
+    twice (first counts), a sub-indicator outside the catalogue and a stray commune id."""
+    communes = _communes({"a": "tdmnpb", "b": "dbsh", "c": None}, reported={"a": 3, "b": 1})
+    marks = _marks([
+        ("a", "1", "met", "D5"), ("a", "2", "met", "E5"), ("a", "2", "not_met", "E6"), ("a", "3", "met", "F5"),
+        ("a", "15", "met", "R5"), ("b", "1", None, "D6"), ("b", "15", "not_met", "R6"),
+        ("c", "4", "unknown", "G7"), ("zz", "1", "met", "D9"),
+    ])
+    values = _values(_value_rows("a", {**GOOD_15, "15.3": 30.0}, 5)
+                     + _value_rows("b", {**GOOD_15, "15.3": 15.0, "15.4": 75.0}, 6)
+                     + [("c", "15.1", 90.0, None, "F7"), ("c", "15.1", 99.0, None, "F8"),
+                        ("c", "1.1", 1.0, "not_met", "K7"), ("zz", "15.1", 50.0, "met", "F9")])
+    return communes, marks, values
+
+
+def _as(frame, dtype):
+    """frame with every text column converted to `dtype` ("object", "str" or "category")."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column].dtype):
+            out[column] = out[column].astype(dtype) if dtype != "object" else out[column].astype(object)
+    return out
+
+
+def _plain(frame):
+    values = frame.astype(object)
+    return values.where(values.notna(), None).to_numpy().tolist()
+
+
+def _issues(ev):
+    return [(i.code, i.sheet, i.cell, dict(i.params)) for i in ev.issues]
+
+
+@pytest.mark.parametrize("dtype", ["object", "str", "category"])
+def test_text_columns_of_any_dtype_give_the_same_evaluation(dtype):
+    communes, marks, values = _messy()
+    expected = evaluate(CS, communes, marks, values, 2023)
+    got = evaluate(CS, _as(communes, dtype), _as(marks, dtype), _as(values, dtype), 2023)
+    assert _plain(got.criteria) == _plain(expected.criteria)
+    assert _plain(got.indicators) == _plain(expected.indicators)
+    assert _issues(got) == _issues(expected)
+
+
+def test_messy_marks_and_values_are_judged_as_read():
+    communes, marks, values = _messy()
+    ev = evaluate(CS, communes, marks, values, 2023)
+    crit = ev.criteria.set_index(["commune_id", "criterion"])
+    assert tuple(crit.loc[("a", "2"), ["status", "source", "cell"]]) == ("met", "sheet", "E5")  # first mark wins
+    assert tuple(crit.loc[("b", "1"), ["status", "source", "cell"]]) == ("unknown", "none", "D6")  # unreadable
+    assert tuple(crit.loc[("c", "4"), ["status", "source", "cell"]]) == ("unknown", "none", "G7")  # "Chưa rõ"
+    assert tuple(crit.loc[("c", "15"), ["status", "source"]]) == ("not_met", "derived")  # 15.1 read twice: first
+    assert tuple(crit.loc[("c", "1"), ["status", "source"]]) == ("not_met", "derived")  # 1.1 marked Chưa đạt
+    assert crit.loc[("b", "15"), "status"] == "not_met"
+    ind = ev.indicators
+    assert ind["commune_id"].tolist() == ["a"] * 4 + ["b"] * 4 + ["c"] * 3 + ["zz"]  # a stray id keeps its value
+    assert ind["status"].tolist()[8:] == ["not_met", "met", "not_met", "met"]
+    assert [(code, cell) for code, _, cell, _ in _issues(ev)] == [
+        ("indicator_mark_contradicts_value", "MF9"),  # the stray commune's own mark still checked
+        ("mark_met_but_value_fails", "R5"),
+        ("mark_not_met_but_values_pass", "R6"),
+        ("criteria_met_mismatch", "W2"),  # a: 3 reported, 4 Đạt marks read on its row
+        ("criteria_met_mismatch", "W3"),  # b: 1 reported, none read
+    ]
+    assert _issues(ev)[2][3]["value_cells"] == "F6, G6, H6, I6"
+    assert _issues(ev)[3][3]["counted"] == 4
+
+
+def test_frames_are_categorical_with_commune_positions_as_codes():
+    communes, marks, values = _messy()
+    ev = evaluate(CS, communes, marks, values, 2023)
+    ids = ev.criteria["commune_id"]
+    assert isinstance(ids.dtype, pd.CategoricalDtype) and list(ids.cat.categories) == ["a", "b", "c"]
+    assert ids.cat.codes.tolist() == np.repeat([0, 1, 2], 19).tolist()
+    assert list(ev.criteria["status"].cat.categories) == ["met", "not_met", "unknown"]
+    assert ev.indicators["commune_id"].cat.codes.tolist()[:11] == [0] * 4 + [1] * 4 + [2] * 3
+    assert ev.criteria["criterion"].astype(str).tolist()[:3] == ["1", "2", "3"]
+    assert ev.criteria.index.equals(pd.RangeIndex(len(ev.criteria)))
+
+
+def _column_of(kind, n):
+    """Columns shaped as readers leave them: runs (one commune's marks side by side), a period (one
+    table's ids down each value column), a constant, scattered values, with gaps."""
+    ids = [f"x{i % 7}" for i in range(n)]
+    shared = [f"c{j}" for j in range(9)]  # one object per value, repeated (as readers repeat an id)
+    copies = ["".join(["c", str(j % 2)]) for j in range(n // 5 + 1)]  # equal values, distinct objects
+    return {
+        "shared_period": [shared[i % 9] for i in range(n)],
+        "shared_runs": [shared[(i // 4) % 9] for i in range(n)],
+        "copies_in_runs": [copies[i // 5] for i in range(n)],
+        "runs": [f"c{i // 5}" for i in range(n)],
+        "period": [f"c{i % 9}" for i in range(n)],
+        "constant": ["TH"] * n,
+        "scattered": ids[::-1],
+        "gaps": [None if i % 3 else f"m{i % 2}" for i in range(n)],
+        "broken_period": [f"c{i % 9}" for i in range(n - 1)] + ["other"],
+        "nan_runs": [np.nan] * (n // 2) + ["a"] * (n - n // 2),
+    }[kind]
+
+
+@pytest.mark.parametrize("kind", ["runs", "period", "constant", "scattered", "gaps", "broken_period", "nan_runs",
+                                  "shared_period", "shared_runs", "copies_in_runs"])
+@pytest.mark.parametrize("dtype", ["object", "str", "category"])
+@pytest.mark.parametrize("n", [0, 1, 5, 6000])
+def test_factorize_is_exact_whatever_the_shape_and_dtype(kind, dtype, n):
+    from ntm_data.evaluate import _factorize
+
+    raw = _column_of(kind, n)
+    column = pd.Series(raw, dtype=object).astype(dtype) if dtype != "object" else pd.Series(raw, dtype=object)
+    codes, uniques = _factorize(column)
+    decoded = [None if c < 0 else uniques[c] for c in codes]
+    assert decoded == [None if pd.isna(v) else v for v in raw]
+    used = sorted(set(codes.tolist()) - {-1})
+    assert len({uniques[c] for c in used}) == len(used)  # one code per distinct value
+
+
+def test_no_communes_and_stray_rows_only():
+    communes = _communes({})
+    marks = _marks([("zz", "1", "met", "D9")])
+    ev = evaluate(CS, communes, marks, _values([("zz", "15.1", 99.0, None, "F9")]), 2023)
+    assert ev.criteria.empty and list(ev.criteria.columns) == CRITERIA_COLUMNS
+    assert ev.indicators["commune_id"].tolist() == ["zz"] and ev.indicators["status"].tolist() == ["met"]
