@@ -5,13 +5,19 @@ Every function is pure (never mutates its input) and vectorised over communes. F
 Vietnamese way: by `ntm_data.text.fold(name)`, then by the name itself (so "Hà" and "Hạ" stay apart).
 Catalogue names are given in both languages (`name_vi`, `name_en`); the UI picks one.
 
+Frames' text columns may be object, pandas "str" or category (results are the same): they are read as
+integer codes (a category's own, or one factorize of the run heads), the criteria frame in the evaluator's
+grid order is reshaped rather than pivoted, and a function that needs one criterion's, one sub-indicator's
+or one commune's value rows reads only those.
+
 Speed: arrays derived from a Dataset (status codes, value rows, name order) are cached per Dataset object
-and freed with it, so repeated calls on the same object cost a few ms at 10,000 communes. Keep one object
-alive across reruns (st.cache_resource); a pickled copy per rerun (st.cache_data) pays the ~0.1 s again.
-Check with `python scripts/bench_analytics.py`.
+and freed with it, so repeated calls on the same object cost a few ms at 10,000 communes; a first call
+derives only what it needs (under 50 ms nationally, see docs/benchmark.md). Keep one object alive across
+reruns (st.cache_resource). Check with `python -m ntm_data.bench`.
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -171,7 +177,7 @@ class _Values:
     """A dataset's sub-indicator rows as arrays. Rows of communes not in `communes` are dropped, and a
     commune x code read twice keeps its first row."""
 
-    pos: np.ndarray  # commune position
+    pos: np.ndarray  # commune position (integer arrays of any width)
     code: np.ndarray  # index into `meta`
     criterion: np.ndarray  # index into `criteria`
     criteria: tuple[str, ...]  # distinct criterion numbers of the rows
@@ -186,6 +192,11 @@ class _Values:
 _CODES: dict[int, _Codes] = {}
 _VALUES: dict[int, _Values] = {}
 _NAME_RANKS: dict[int, np.ndarray] = {}
+_METS: dict[int, np.ndarray] = {}  # criteria met per commune, for datasets whose _codes were not needed
+_METAS: dict[int, dict[tuple[str, ...], pd.DataFrame]] = {}  # per criteria set: _indicator_meta by codes
+_TEXTS: dict[int, dict[str, Any]] = {}  # communes text columns converted for output frames, by column
+_VALUE_PARTS: dict[int, dict[tuple[str, str], _Values]] = {}  # one criterion's / code's / commune's rows
+MAX_VALUE_PARTS = 16
 
 
 def _cached(cache: dict[int, Any], owner: object, build: Any) -> Any:
@@ -198,53 +209,254 @@ def _cached(cache: dict[int, Any], owner: object, build: Any) -> Any:
     return hit
 
 
+# ---- dtype-agnostic text columns (object, pandas "str" or category: the frame contract allows each) ---------
+def _eq(column: pd.Series, value: str) -> np.ndarray:
+    """Boolean array: column == value (False where missing). Object columns compare as a numpy array
+    (pandas' object Series comparison is 4x slower); category compares its integer codes."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        hit = int(column.cat.categories.get_indexer(pd.Index([value], dtype=object))[0])
+        codes = column.cat.codes.to_numpy()
+        return codes == hit if hit >= 0 else np.zeros(len(column), dtype=bool)
+    if column.dtype == object:
+        try:
+            return np.asarray(column.to_numpy() == value, dtype=bool)
+        except (TypeError, ValueError):  # e.g. pd.NA in an object column: let pandas handle it
+            pass
+    return _bools(column == value)
+
+
+def _bools(result: Any) -> np.ndarray:
+    if isinstance(result, np.ndarray):
+        return result.astype(bool, copy=False)
+    return pd.array(result).to_numpy(dtype=bool, na_value=False)
+
+
+def _same_as(column: pd.Series, start: int, other: int, length: int) -> np.ndarray:
+    """Boolean array: column[start + i] == column[other + i] for i < length (False where missing)."""
+    if column.dtype == object:
+        a = column.to_numpy()
+        try:
+            return np.asarray(a[start:start + length] == a[other:other + length], dtype=bool)
+        except (TypeError, ValueError):
+            pass
+    arr = column.array
+    return _bools(arr[start:start + length] == arr[other:other + length])
+
+
+def _text_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """(codes, uniques) of the values present, like pd.factorize (-1 where missing): a category's own
+    codes (only categories in use are kept); else, when rows come in runs of one value (a long frame
+    sorted by sub-indicator or commune), one factorize of the run heads instead of every row."""
+    n = len(column)
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy()  # int8/16/32: indexes like intp, a quarter of the memory
+        categories = column.cat.categories
+        used = np.zeros(len(categories) + 1, dtype=bool)
+        used[codes] = True  # code -1 (missing) marks the last slot
+        used = used[:-1]
+        if used.all():
+            return codes, categories
+        remap = np.full(len(categories) + 1, -1, dtype=np.intp)
+        remap[:-1][used] = np.arange(int(used.sum()))
+        return remap[codes], pd.Index(categories.to_numpy(dtype=object)[used], dtype=object)
+    if n >= 64:
+        starts = np.flatnonzero(np.r_[True, ~_same_as(column, 1, 0, n - 1)])
+        if len(starts) * 4 <= n:
+            codes, uniques = pd.factorize(column.take(starts))
+            return np.repeat(codes.astype(np.intp), np.diff(np.r_[starts, n])), pd.Index(uniques)
+    codes, uniques = pd.factorize(column)
+    return codes.astype(np.intp, copy=False), pd.Index(uniques)
+
+
+def _lookup(uniques: pd.Index, labels: Sequence[Any]) -> np.ndarray:
+    """Position of each label in `uniques` (-1 when absent), by value."""
+    if not len(uniques):
+        return np.full(len(labels), -1, dtype=np.intp)
+    return uniques.get_indexer(labels if isinstance(labels, pd.Index) else pd.Index(list(labels), dtype=object))
+
+
+def _row_positions(index: pd.Index, column: pd.Series) -> np.ndarray:
+    """Position in `index` (the communes) of each row's commune id, -1 when absent. A long frame that
+    repeats the same block of ids (one block per sub-indicator) is resolved from its first block."""
+    n, m = len(index), len(column)
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes, categories = column.cat.codes.to_numpy(), column.cat.categories
+        if len(categories) >= n and categories[:n].equals(index):  # the communes first: codes are positions
+            return codes if len(categories) == n else np.where(codes < n, codes, -1)
+        return np.append(index.get_indexer(categories), -1).astype(np.intp)[codes] if len(categories) else (
+            np.full(m, -1, dtype=np.intp))
+    if n and m >= 2 * n and m % n == 0 and _same_as(column, n, 0, m - n).all():
+        return np.tile(_row_positions(index, column.iloc[:n]), m // n)
+    codes, uniques = _text_codes(column)
+    if not len(uniques):
+        return np.full(m, -1, dtype=np.intp)
+    return np.append(index.get_indexer(uniques), -1).astype(np.intp)[codes]
+
+
 def _status_codes(statuses: pd.Series) -> np.ndarray:
-    met = (statuses == MET).to_numpy(dtype=bool)
-    not_met = (statuses == NOT_MET).to_numpy(dtype=bool)
+    """int8 status code per row (0 not_met, 1 unknown, 2 met); anything but met/not_met is unknown."""
+    if isinstance(statuses.dtype, pd.CategoricalDtype):
+        labels = np.asarray(statuses.cat.categories, dtype=object)
+        table = np.full(len(labels) + 1, _CODE_UNKNOWN, dtype=np.int8)  # the last slot: code -1 (missing)
+        table[:-1][labels == MET] = _CODE_MET
+        table[:-1][labels == NOT_MET] = _CODE_NOT_MET
+        return table[statuses.cat.codes.to_numpy()]
+    met, not_met = _eq(statuses, MET), _eq(statuses, NOT_MET)
     return np.where(met, _CODE_MET, np.where(not_met, _CODE_NOT_MET, _CODE_UNKNOWN)).astype(np.int8)
+
+
+def _matches(column: pd.Series, labels: pd.Index, shape: tuple[int, int], repeat: bool) -> bool:
+    """Whether the column, read as a (rows, cols) grid, holds labels[row] in every cell of a row
+    (`repeat`) or labels[col] in every cell of a column."""
+    expand = (slice(None), None) if repeat else (None, slice(None))
+    k = len(labels)
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        categories = column.cat.categories
+        if len(categories) >= k and categories[:k].equals(labels):
+            where = np.arange(k)  # the categories start with the labels (the evaluator's commune ids): no hashing
+        else:
+            where = _lookup(categories, labels)
+        return bool((where >= 0).all() and (column.cat.codes.to_numpy().reshape(shape) == where[expand]).all())
+    if column.dtype == object:
+        try:
+            return bool((column.to_numpy().reshape(shape) == labels.to_numpy(dtype=object)[expand]).all())
+        except (TypeError, ValueError):
+            pass
+    codes, uniques = _text_codes(column)
+    where = _lookup(uniques, labels)
+    return bool((where >= 0).all() and (codes.reshape(shape) == where[expand]).all())
+
+
+def _in_grid_order(criteria: pd.DataFrame, index: pd.Index, numbers: Sequence[str]) -> bool:
+    """Whether the criteria frame lists every commune (communes order) x criterion (catalogue order)
+    exactly once in that order, as the evaluator and Dataset.subset leave it."""
+    n, k = len(index), len(numbers)
+    return bool(k and len(criteria) == n * k and n
+                and _matches(criteria["criterion"], pd.Index(list(numbers), dtype=object), (n, k), repeat=False)
+                and _matches(criteria["commune_id"], index, (n, k), repeat=True))
+
+
+def _criterion_numbers(ds: Dataset) -> tuple[str, ...]:
+    return tuple(str(c.number) for c in ds.criteria_set.criteria)
+
+
+def _status_grid(ds: Dataset, met_only: bool = False) -> np.ndarray:
+    """(communes, criteria) int8 status codes from ds.criteria (a criterion row missing reads unknown;
+    a commune x criterion listed twice keeps its first row); with `met_only`, a bool "met" grid."""
+    criteria, index, numbers = ds.criteria, ds.communes.index, _criterion_numbers(ds)
+    n, k = len(index), len(numbers)
+    if _in_grid_order(criteria, index, numbers):  # a reshape, no hashing
+        if met_only:
+            return _eq(criteria["status"], MET).reshape(n, k)
+        return _status_codes(criteria["status"]).reshape(n, k)
+    pos = _row_positions(index, criteria["commune_id"])
+    col_codes, col_uniques = _text_codes(criteria["criterion"])
+    col = np.append(pd.Index(list(numbers), dtype=object).get_indexer(col_uniques) if len(col_uniques)
+                    else np.zeros(0, dtype=np.intp), -1).astype(np.intp)[col_codes]
+    rows = np.flatnonzero((pos >= 0) & (col >= 0))
+    key = pos[rows].astype(np.int64) * max(k, 1) + col[rows]
+    rows = rows[~pd.Series(key).duplicated().to_numpy()]
+    grid = np.full((n, k), _CODE_UNKNOWN, dtype=np.int8)
+    grid[pos[rows], col[rows]] = _status_codes(criteria["status"].take(rows))
+    return grid == _CODE_MET if met_only else grid
 
 
 def _codes(ds: Dataset) -> _Codes:
     def build() -> _Codes:
-        matrix = ds.status_matrix
-        statuses = matrix.to_numpy(dtype=object)  # one 2-D comparison, not one per column
-        met = statuses == MET
-        not_met = statuses == NOT_MET
-        codes = np.where(met, _CODE_MET, np.where(not_met, _CODE_NOT_MET, _CODE_UNKNOWN)).astype(np.int8)
-        return _Codes(tuple(str(c) for c in matrix.columns), codes, met.sum(axis=1).astype(np.int64))
+        grid = _status_grid(ds)
+        return _Codes(_criterion_numbers(ds), grid, (grid == _CODE_MET).sum(axis=1).astype(np.int64))
 
     return _cached(_CODES, ds, build)
 
 
-def _positions(ds: Dataset, commune_ids: pd.Series) -> np.ndarray:
-    """Position in ds.communes of each commune_id (-1 when absent); hashes each distinct id once."""
-    inverse, unique = pd.factorize(commune_ids)
-    if not len(unique):
-        return np.full(len(commune_ids), -1, dtype=np.intp)
-    return ds.communes.index.get_indexer(unique)[inverse]
+def _met_counts(ds: Dataset) -> np.ndarray:
+    """int64 criteria met per commune: from the cached codes, else from a "met" grid alone (what the
+    history functions need; a third cheaper than deriving every status)."""
+    hit = _CODES.get(id(ds))
+    if hit is not None:
+        return hit.met
+    return _cached(_METS, ds, lambda: _status_grid(ds, met_only=True).sum(axis=1).astype(np.int64))
+
+
+def _first_rows(pos: np.ndarray, code: np.ndarray, n: int, width: int) -> np.ndarray | None:
+    """Indices of the rows with a commune and a code (pos, code >= 0) whose pair was not seen on an earlier
+    such row; None when that is every row (the usual case, checked without hashing)."""
+    valid = (pos >= 0) & (code >= 0)
+    every = bool(valid.all())
+    key = pos.astype(np.int64) * width + code
+    if not every:
+        key = key[valid]
+    unique = bool((key[1:] > key[:-1]).all())  # sorted by commune, then code
+    if not unique and every:  # sorted by code, then commune (a values sheet read column after column)
+        other = code.astype(np.int64) * n + pos
+        unique = bool((other[1:] > other[:-1]).all())
+    if not unique and n * width <= 8 * len(key) + 4096:
+        unique = bool(np.bincount(key, minlength=n * width).max(initial=0) <= 1)
+    rows = None if every else np.flatnonzero(valid)
+    if unique:
+        return rows
+    first = ~pd.Series(key).duplicated().to_numpy()
+    return np.flatnonzero(first) if rows is None else rows[first]
+
+
+def _floats(column: pd.Series) -> np.ndarray:
+    if column.dtype == np.float64:
+        return column.to_numpy()  # no copy
+    return column.to_numpy(dtype=float, na_value=np.nan)
+
+
+def _build_values(ds: Dataset, rows: np.ndarray | None = None) -> _Values:
+    """_Values of ds.indicators, or of the rows `rows` of it (all rows of the codes or communes wanted,
+    so "first row per commune x code" picks the same rows)."""
+    ind = ds.indicators
+
+    def column(name: str) -> pd.Series:
+        whole = ind[name]
+        if rows is None:
+            return whole
+        if isinstance(whole.dtype, pd.CategoricalDtype):  # the codes taken, the categories shared
+            return pd.Series(pd.Categorical.from_codes(whole.cat.codes.to_numpy()[rows], dtype=whole.dtype,
+                                                       validate=False))
+        return whole.take(rows)
+
+    pos = _row_positions(ds.communes.index, column("commune_id"))
+    code, codes = _text_codes(column("indicator"))
+    criterion, criteria = _text_codes(column("criterion"))
+    keep = _first_rows(pos, code, len(ds.communes), max(len(codes), 1))
+    pick = (lambda a: a) if keep is None else (lambda a: a[keep])
+    return _Values(
+        pos=pick(pos),
+        code=pick(code),
+        criterion=pick(criterion),
+        criteria=tuple(str(c) for c in criteria),
+        status=pick(_status_codes(column("status"))),
+        value=pick(_floats(column("value"))),
+        threshold=pick(_floats(column("threshold"))),
+        meta=_indicator_meta(ds, [str(c) for c in codes]),
+    )
 
 
 def _values(ds: Dataset) -> _Values:
-    def build() -> _Values:
-        ind = ds.indicators
-        pos = _positions(ds, ind["commune_id"])
-        code, codes = pd.factorize(ind["indicator"])
-        criterion, criteria = pd.factorize(ind["criterion"].astype(str))
-        key = pos.astype(np.int64) * max(len(codes), 1) + code
-        first = ~pd.Series(key).duplicated().to_numpy()  # (np.unique is ~50x slower here, numpy 2.4)
-        keep = np.flatnonzero(first & (pos >= 0) & (code >= 0))
-        return _Values(
-            pos=pos[keep],
-            code=code[keep].astype(np.intp),
-            criterion=criterion[keep],
-            criteria=tuple(str(c) for c in criteria),
-            status=_status_codes(ind["status"])[keep],
-            value=ind["value"].to_numpy(dtype=float)[keep],
-            threshold=ind["threshold"].to_numpy(dtype=float)[keep],
-            meta=_indicator_meta(ds, [str(c) for c in codes]),
-        )
+    return _cached(_VALUES, ds, lambda: _build_values(ds))
 
-    return _cached(_VALUES, ds, build)
+
+def _values_where(ds: Dataset, column: str, value: str) -> _Values:
+    """The cached _Values when there are, else those of the rows whose `column` equals `value` only (one
+    criterion's, one sub-indicator's or one commune's rows: a few % of a values workbook's)."""
+    hit = _VALUES.get(id(ds))
+    if hit is not None:
+        return hit
+    parts = _cached(_VALUE_PARTS, ds, dict)
+    part = parts.get((column, value))
+    if part is None:
+        rows = np.flatnonzero(_eq(ds.indicators[column], value))
+        if not len(rows) and column != "commune_id" and len(ds.indicators):
+            return _values(ds)  # e.g. criterion numbers stored as numbers: the general path decides
+        part = _build_values(ds, rows)
+        if len(parts) >= MAX_VALUE_PARTS:
+            parts.pop(next(iter(parts)))
+        parts[(column, value)] = part
+    return part
 
 
 def _fold_all(names: list[str]) -> list[str]:
@@ -255,53 +467,156 @@ def _fold_all(names: list[str]) -> list[str]:
     # leading or trailing spaces; then the normal form itself.
     if (joined.count("\n") != max(len(names) - 1, 0) or not joined.replace("\n", "").isprintable()
             or "  " in joined or "\n " in joined or " \n" in joined or joined[:1] == " " or joined[-1:] == " "
-            or unicodedata.normalize("NFC", joined) != joined):
+            or not unicodedata.is_normalized("NFC", joined)):
         return [fold(n) for n in names]
     decomposed = unicodedata.normalize("NFKD", joined.replace("đ", "d").replace("Đ", "D"))
-    folded = _COMBINING.sub("", decomposed).lower().split("\n")
+    if not decomposed.isascii():
+        # fold() deletes the combining marks (_COMBINING). When they are the only non-ASCII characters
+        # left (Vietnamese names always), dropping every non-ASCII character does the same, 10x faster.
+        points = np.frombuffer(decomposed.encode("utf-32-le"), dtype=np.uint32)
+        others = np.unique(points[points >= 128]).tolist()
+        if all(_COMBINING.fullmatch(chr(c)) for c in others):
+            decomposed = decomposed.encode("ascii", "ignore").decode("ascii")
+        else:
+            decomposed = _COMBINING.sub("", decomposed)
+    folded = decomposed.lower().split("\n")
     return folded if len(folded) == len(names) else [fold(n) for n in names]
 
 
-def _name_rank(ds: Dataset) -> np.ndarray:
-    """int64 by commune position: the commune's place when sorted by fold(name), then name."""
-    def build() -> np.ndarray:
-        # plain Python lists and one stable sort: pandas' Arrow-backed strings would be converted 3 times
-        raw = ds.communes["name"].to_numpy(dtype=object)
+def _rank_names(raw: np.ndarray) -> np.ndarray:
+    """int64 per name: its place when sorted by fold(name), then name, then position."""
+    if pd.api.types.infer_dtype(raw, skipna=False) == "string":
+        names = raw.tolist()  # every one a str: no per-name check
+    else:
         names = [n if isinstance(n, str) else "" if n is None or n is pd.NA or n != n else str(n) for n in raw]
-        keys = list(zip(_fold_all(names), names, strict=True))
-        order = np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype=np.int64)
-        rank = np.empty(len(order), dtype=np.int64)
-        rank[order] = np.arange(len(order))
-        return rank
+    folded = _fold_all(names)
+    if "\0" in "".join(names):
+        pairs = list(zip(folded, names, strict=True))
+        order = np.array(sorted(range(len(pairs)), key=pairs.__getitem__), dtype=np.int64)
+    else:
+        # "fold\0name" sorts as the pair (fold, name) does: no text holds "\0", and it sorts first
+        joined = np.array([f + "\0" + n for f, n in zip(folded, names, strict=True)], dtype=object)
+        codes, _ = pd.factorize(joined, sort=True)
+        order = np.argsort(codes, kind="stable").astype(np.int64)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank
 
-    return _cached(_NAME_RANKS, ds.communes, build)
+
+def _name_rank(ds: Dataset) -> np.ndarray:
+    """int64 by commune position: the commune's place when sorted by fold(name), then name (then position)."""
+    return _cached(_NAME_RANKS, ds.communes, lambda: _rank_names(ds.communes["name"].to_numpy(dtype=object)))
+
+
+def _name_rank_of(ds: Dataset, pos: np.ndarray) -> np.ndarray:
+    """Name ranks of the communes at `pos`, comparable among themselves (the order _name_rank gives).
+    Before the whole dataset's order is known, a few communes are ranked among themselves only: folding
+    a tenth of the names costs a tenth."""
+    if id(ds.communes) in _NAME_RANKS or 3 * len(pos) >= len(ds.communes):
+        return _name_rank(ds)[pos]
+    unique, inverse = np.unique(pos, return_inverse=True)  # ascending positions: ties keep file order
+    names = ds.communes["name"].array.take(unique)
+    return _rank_names(np.asarray(names, dtype=object))[inverse.reshape(-1)]
+
+
+def _integer_key(values: Any, ascending: bool) -> tuple[np.ndarray, int] | None:
+    """(0-based int64 key, its size) with NaN last, when the values are whole numbers in a small range."""
+    if isinstance(values, np.ndarray) and values.dtype.kind in "iub":  # no NaN to place
+        if not len(values):
+            return np.zeros(0, dtype=np.int64), 1
+        low, high = int(values.min()), int(values.max())
+        if high - low > 1 << 20:
+            return None
+        key = (values.astype(np.int64) - low) if ascending else (high - values.astype(np.int64))
+        return key, high - low + 1
+    a = np.asarray(values, dtype=float)
+    finite = a[~np.isnan(a)]
+    if not len(finite):
+        return np.zeros(len(a), dtype=np.int64), 1
+    low, high = finite.min(), finite.max()
+    if high - low > 1 << 20 or not (finite == np.round(finite)).all():
+        return None
+    key = (a - low) if ascending else (high - a)
+    return np.where(np.isnan(a), high - low + 1, key).astype(np.int64), int(high - low) + 2
 
 
 def _order(ds: Dataset, pos: np.ndarray, keys: Sequence[tuple[Any, bool]] = (), name_first: bool = False) -> np.ndarray:
     """Row order: by each (numeric array, ascending) key in turn, NaN last, then by commune name
-    (or by name first, then the keys, with `name_first`)."""
+    (or by name first, then the keys, with `name_first`); ties keep their order."""
+    rank = _name_rank_of(ds, pos)
+    m = len(pos)
+    parts: list[tuple[np.ndarray, int]] | None = []
+    for values, ascending in keys:
+        part = _integer_key(values, ascending)
+        if part is None:
+            parts = None
+            break
+        parts.append(part)
+    if parts is not None:  # one int64 key
+        parts = [(rank, len(ds.communes)), *parts] if name_first else [*parts, (rank, len(ds.communes))]
+        size = math.prod(size for _, size in parts)
+        if size * max(m, 1) < 1 << 62:
+            combined = np.zeros(m, dtype=np.int64)
+            for part, width in parts:
+                combined = combined * width + part
+            if size <= 4 * m + 4096:  # a dense key: place each row in its slot, no sort
+                slot = np.full(size, -1, dtype=np.intp)
+                slot[combined] = np.arange(m)
+                order = slot[slot >= 0]
+                if len(order) == m:  # every key distinct, so this is the sorted order
+                    return order
+            return np.argsort(combined * max(m, 1) + np.arange(m))  # the row number last: any sort is stable
     columns = []
     for values, ascending in reversed(keys):
         a = np.asarray(values, dtype=float)
         a = a if ascending else -a
         columns.append(np.where(np.isnan(a), np.inf, a))
-    rank = _name_rank(ds)[pos]
     columns = [*columns, rank] if name_first else [rank, *columns]
     return np.lexsort(columns) if columns else np.arange(0)
 
 
-def _frame(ds: Dataset, pos: np.ndarray, columns: Sequence[str] = ("name", "district")) -> pd.DataFrame:
-    """commune_id plus some communes columns for the communes at positions `pos` (dtypes kept)."""
-    data = {"commune_id": pd.Series(ds.communes.index.array.take(pos))}
+def _text_column(ds: Dataset, column: str, pos: np.ndarray) -> pd.Series:
+    """ds.communes[column].take(pos) as a fresh Series; a text column (object, str or category holding
+    strings, some missing) always gives pandas' "str" dtype, even when no row is taken, and is converted
+    once per dataset, not per row taken. A column with no value at all keeps its dtype (None in object)."""
+    series = ds.communes[column]
+    if isinstance(series.dtype, pd.CategoricalDtype):  # as for an object column: "str" when the values are text
+        categories = series.cat.categories
+        if pd.api.types.infer_dtype(categories, skipna=True) == "string":
+            codes = series.cat.codes.to_numpy()[pos]
+            return pd.Series(pd.array(categories.to_numpy(dtype=object), dtype="str").take(codes, allow_fill=True))
+    if series.dtype != object:
+        return pd.Series(series.array.take(pos))
+    memo = _cached(_TEXTS, ds.communes, dict)
+    if column not in memo:
+        values = series.to_numpy()
+        text = pd.api.types.infer_dtype(values, skipna=True) == "string"  # not when no value at all
+        memo[column] = pd.array(values, dtype="str") if text else None
+    texts = memo[column]
+    if texts is not None:
+        return pd.Series(texts.take(pos))
+    return pd.Series(series.array.take(pos))
+
+
+def _frame(ds: Dataset, pos: np.ndarray, columns: Sequence[str] = ("name", "district"),
+           more: dict[str, Any] | None = None) -> pd.DataFrame:
+    """commune_id plus some communes columns for the communes at positions `pos`, then `more` columns."""
+    data: dict[str, Any] = {"commune_id": pd.Series(ds.communes.index.array.take(pos))}
     for column in columns:
-        data[column] = pd.Series(ds.communes[column].array.take(pos))
-    return pd.DataFrame(data)
+        data[column] = _text_column(ds, column, pos)
+    columns = {**data, **(more or {})}  # arrays, not Series: no index to align
+    return pd.DataFrame({k: v.array if isinstance(v, pd.Series) else v for k, v in columns.items()}, copy=False)
 
 
 def _strings(values: Sequence[str], take: np.ndarray) -> pd.Series:
     """pandas' default string dtype, from a few distinct `values` picked by index: one cheap take
     instead of converting a long object array (~0.5 µs per element)."""
-    return pd.Series(pd.array(list(values), dtype="str").take(np.asarray(take, dtype=np.intp)))
+    return pd.Series(_string_array(tuple(values)).take(np.asarray(take, dtype=np.intp)))
+
+
+@functools.lru_cache(maxsize=256)
+def _string_array(values: tuple[str, ...]) -> Any:
+    return pd.array(list(values), dtype="str")  # a few labels; building one costs more than taking from it
 
 
 def _column(values: Any, dtype: Any = None) -> pd.Series:
@@ -333,8 +648,17 @@ def _natural(code: str) -> tuple[int, ...]:
 def _indicator_meta(ds: Dataset, codes: Sequence[str]) -> pd.DataFrame:
     """One row per code: indicator, name_vi, name_en, unit, kind, direction from the catalogue (an unknown
     code such as 17.12: its code as names, unit "", kind "", direction "higher"), population base, and
-    rank (catalogue order first, then unknown codes in natural order)."""
-    cs = ds.criteria_set
+    rank (catalogue order first, then unknown codes in natural order). Kept per criteria set (read-only)."""
+    memo = _cached(_METAS, ds.criteria_set, dict)
+    key = tuple(codes)
+    if key not in memo:
+        if len(memo) >= 64:
+            memo.pop(next(iter(memo)))
+        memo[key] = _catalogue_meta(ds.criteria_set, key)
+    return memo[key]
+
+
+def _catalogue_meta(cs: Any, codes: Sequence[str]) -> pd.DataFrame:
     known = {ind.code: i for i, ind in enumerate(cs.indicators)}
     rows = []
     for code in codes:  # one per distinct code
@@ -351,6 +675,8 @@ def _indicator_meta(ds: Dataset, codes: Sequence[str]) -> pd.DataFrame:
     meta["rank"] = rank
     meta["base"] = pd.Series(
         [population_base(r[1]) if r[4] == "percent" and r[5] == "higher" else None for r in rows], dtype=object)
+    meta["lower"] = np.array([r[5] == "lower" for r in rows], dtype=bool)
+    meta["yes_no"] = np.array([r[4] == "yes_no" for r in rows], dtype=bool)
     return meta
 
 
@@ -365,19 +691,22 @@ def _verified(ds: Dataset, meta: pd.DataFrame, code: np.ndarray, pos: np.ndarray
     profile_codes, profiles = pd.factorize(ds.communes["profile"])
     width = len(profiles) + 1
     combo = code.astype(np.int64) * width + (profile_codes[pos] + 1)
-    back, unique = pd.factorize(combo)
+    size = len(meta) * width  # a few hundred sub-indicator x profile pairs: count them, no hashing
+    seen = np.bincount(combo, minlength=size) > 0 if len(combo) else np.zeros(size, dtype=bool)
+    unique = np.flatnonzero(seen)
+    slot = np.cumsum(seen) - 1
+    back = slot[combo]
     values = np.full(len(unique), np.nan)
-    flags = np.full(len(unique), None, dtype=object)
+    flags = np.zeros(len(unique), dtype=np.int8)  # 0 None, 1 False, 2 True
     year = _year(ds)
     codes = meta["indicator"].tolist()
     for k, c in enumerate(unique.tolist()):  # one per sub-indicator x profile: a handful
         profile = None if c % width == 0 else str(profiles[c % width - 1])
         found = ds.criteria_set.threshold(codes[c // width], profile, year)
         if found is not None:
-            values[k], flags[k] = float(found.value), bool(found.verified)
-    back = back.reshape(-1)
-    same = np.isclose(values[back], threshold, rtol=0, atol=1e-9)
-    return np.where(same, flags[back], None)
+            values[k], flags[k] = float(found.value), 2 if found.verified else 1
+    outcome = np.where(_close(values[back], threshold), flags[back], 0)
+    return np.array([None, False, True], dtype=object)[outcome]
 
 
 def _gap(value: np.ndarray, threshold: np.ndarray, lower: np.ndarray, yes_no: np.ndarray) -> np.ndarray:
@@ -402,10 +731,9 @@ def _of_criterion(v: _Values, criterion: str) -> np.ndarray:
     return v.criterion == v.criteria.index(criterion)
 
 
-def _blocking(ds: Dataset, criterion: str, pos: np.ndarray) -> np.ndarray:
+def _blocking(ds: Dataset, v: _Values, criterion: str, pos: np.ndarray) -> np.ndarray:
     """Object array of tuples per commune position: the criterion's sub-indicators that are not met,
-    in catalogue order."""
-    v = _values(ds)
+    in catalogue order (`v`: the dataset's value rows, or at least all of that criterion's)."""
     rows = np.flatnonzero((v.status == _CODE_NOT_MET) & _of_criterion(v, criterion))
     rank = v.meta["rank"].to_numpy()
     here = pd.unique(v.code[rows])  # the few codes involved, so a bit each fits in int64
@@ -424,17 +752,20 @@ def _int64(series: pd.Series, pos: np.ndarray) -> pd.Series:
 # ---- headline figures --------------------------------------------------------------------------------
 def district_progress(ds: Dataset) -> Progress:
     """Headline KPIs of the whole dataset (filter first with `filter_dataset` for a part of it)."""
-    codes = _codes(ds)
-    met = codes.met
+    return _progress(ds, _codes(ds).met)
+
+
+def _progress(ds: Dataset, met: np.ndarray) -> Progress:
+    total = criteria_total(ds)
     count = len(met)
-    at = int((met == codes.total).sum())
-    floor = floor_for(codes.total)
+    at = int((met == total).sum())
+    floor = floor_for(total)
     return Progress(
         communes=count,
         at_standard=at,
         at_standard_share=at / count if count else 0.0,
         average_met=float(met.mean()) if count else 0.0,
-        criteria_total=codes.total,
+        criteria_total=total,
         under_floor=int((met < floor).sum()),
         floor=floor,
         recognized=int(ds.communes["recognized_year"].notna().sum()),
@@ -479,15 +810,14 @@ def lagging_criteria(ds: Dataset) -> pd.DataFrame:
     return out.take(order).reset_index(drop=True)
 
 
-def _value_rows(ds: Dataset, rows: np.ndarray, pos: np.ndarray) -> dict[str, Any]:
-    """Columns describing value rows `rows` of `_values(ds)` (commune positions `pos`): indicator,
+def _value_rows(ds: Dataset, v: _Values, rows: np.ndarray, pos: np.ndarray) -> dict[str, Any]:
+    """Columns describing value rows `rows` of `v` (commune positions `pos`): indicator,
     name_vi, name_en, unit, value, threshold, status, verified, direction, gap."""
-    v = _values(ds)
-    code = v.code[rows]
+    code = v.code[rows].astype(np.intp)  # once, not in every take below
     meta = v.meta
     value, threshold = v.value[rows], v.threshold[rows]
-    lower = (meta["direction"] == "lower").to_numpy(dtype=bool)[code]
-    yes_no = (meta["kind"] == "yes_no").to_numpy(dtype=bool)[code]
+    lower = meta["lower"].to_numpy()[code]
+    yes_no = meta["yes_no"].to_numpy()[code]
     columns: dict[str, Any] = {c: pd.Series(meta[c].array.take(code)) for c in ("indicator", "name_vi", "name_en", "unit")}
     columns["value"] = value
     columns["threshold"] = threshold
@@ -504,15 +834,13 @@ def indicator_spread(ds: Dataset, criterion: str) -> pd.DataFrame:
     Output: one row per commune x sub-indicator with a value; columns commune_id, name, district,
     indicator, name_vi, name_en, unit, value, threshold, status, verified (bool|None: the catalogue's
     flag for the threshold used), direction, gap. Sorted by sub-indicator (catalogue order), then name."""
-    v = _values(ds)
-    rows = np.flatnonzero(_of_criterion(v, str(criterion).strip()) & ~np.isnan(v.value))
+    criterion = str(criterion).strip()
+    v = _values_where(ds, "criterion", criterion)
+    rows = np.flatnonzero(_of_criterion(v, criterion) & ~np.isnan(v.value))
     rank = v.meta["rank"].to_numpy()[v.code[rows]]
     rows = rows[_order(ds, v.pos[rows], [(rank, True)])]
     pos = v.pos[rows]
-    out = _frame(ds, pos)
-    for column, values in _value_rows(ds, rows, pos).items():
-        out[column] = values
-    return out
+    return _frame(ds, pos, more=_value_rows(ds, v, rows, pos))
 
 
 # ---- who lags and by how much --------------------------------------------------------------------------
@@ -531,7 +859,7 @@ def lagging_communes(ds: Dataset, target: str, include_unknown: bool = False) ->
     Raises KeyError when `target` is neither a criterion of the set nor a known or read sub-indicator."""
     target = str(target).strip()
     codes = _codes(ds)
-    v = _values(ds)
+    v = _values_where(ds, "indicator" if "." in target else "criterion", target)
     n = len(ds.communes)
     known = v.meta["indicator"].tolist()
     rows = np.flatnonzero(v.code == known.index(target)) if target in known else np.zeros(0, dtype=np.intp)
@@ -568,7 +896,7 @@ def lagging_communes(ds: Dataset, target: str, include_unknown: bool = False) ->
     for column, heads in (("gap_people", "population"), ("gap_households", "households")):
         count = ds.communes[heads].to_numpy(dtype=float, na_value=np.nan)[pos]
         out[column] = _heads(gap, count, np.full(len(pos), base == heads))
-    blocking = _blocking(ds, target, pos) if is_criterion else _tuples(np.zeros(len(pos), np.int64), [])
+    blocking = _blocking(ds, v, target, pos) if is_criterion else _tuples(np.zeros(len(pos), np.int64), [])
     out["blocking"] = _column(blocking, dtype=object)
     out["criteria_met"] = codes.met[pos]
     out["target_year"] = _int64(ds.communes["target_year"], pos)
@@ -612,7 +940,9 @@ def scorecard(ds: Dataset, sort_by: str = "criteria_met", ascending: bool | None
         order = _order(ds, pos, [(key, True if ascending is None else ascending)])
     else:
         raise ValueError(f"sort_by: {sort_by!r} is not 'criteria_met', 'name' or a criterion number")
-    out = ds.status_matrix.copy(deep=False)
+    # what ds.status_matrix holds, from the codes (the matrix itself may not be derived yet)
+    out = pd.DataFrame(_LABELS[codes.codes], index=ds.communes.index,
+                       columns=pd.Index(list(codes.numbers), dtype=object), dtype=object)
     out.insert(0, "criteria_met", codes.met)
     out.insert(0, "district", ds.communes["district"].array)
     out.insert(0, "name", ds.communes["name"].array)
@@ -650,12 +980,11 @@ def group_scorecard(ds: Dataset, level: str = "district") -> pd.DataFrame:
 def commune_profile(ds: Dataset, commune_id: str) -> CommuneProfile:
     """One commune's page: its row, its criteria with blocking sub-indicators, its values.
 
-    Raises KeyError for an unknown commune_id. See CommuneProfile for the frames' columns."""
+    Raises KeyError for an unknown commune_id. See CommuneProfile for the frames' columns.
+    Reads only that commune's rows (one comparison per frame), not whole-dataset arrays."""
     if commune_id not in ds.communes.index:
         raise KeyError(commune_id)
-    codes = _codes(ds)
     p = int(ds.communes.index.get_loc(commune_id))
-    pos = np.array([p])
     commune: dict[str, Any] = {"commune_id": commune_id}
     for key, value in ds.communes.iloc[p].items():
         if value is None or (np.ndim(value) == 0 and pd.isna(value)):
@@ -663,41 +992,52 @@ def commune_profile(ds: Dataset, commune_id: str) -> CommuneProfile:
         else:
             commune[str(key)] = value.item() if isinstance(value, np.generic) else value
 
-    crit = ds.criteria[(ds.criteria["commune_id"] == commune_id).to_numpy(dtype=bool)]
-    crit = crit.drop_duplicates("criterion").set_index("criterion")
-    numbers = list(codes.numbers)
+    numbers = list(_criterion_numbers(ds))
+    crit = ds.criteria.take(np.flatnonzero(_eq(ds.criteria["commune_id"], commune_id)))
+    crit = crit.drop_duplicates("criterion")  # the first row per criterion, as _codes reads it
+    where = _lookup(pd.Index(crit["criterion"].to_numpy(dtype=object), dtype=object), numbers)
+    cached = _CODES.get(id(ds))
+    if cached is not None:
+        status = cached.codes[p]
+    else:
+        status = np.append(_status_codes(crit["status"]), _CODE_UNKNOWN).astype(np.int8)[where]
+
+    def cells(column: str, missing: Any) -> np.ndarray:
+        values = np.append(crit[column].to_numpy(dtype=object), None)[where]  # where -1: None
+        return np.where(pd.isna(values), missing, values)
+
     criteria = pd.DataFrame(
         [(c.number, c.name_vi, c.name_en) for c in ds.criteria_set.criteria], columns=["criterion", "name_vi", "name_en"]
     )
-    criteria["status"] = _column(_LABELS[codes.codes[p]])
-    criteria["source"] = _column(crit["source"].reindex(numbers).astype(object).fillna("none").to_numpy())
+    criteria["status"] = _column(_LABELS[status])
+    criteria["source"] = _column(cells("source", "none"))
     for column in ("sheet", "cell"):
-        values = crit[column].reindex(numbers).astype(object)
-        criteria[column] = _column(values.where(values.notna(), None).to_numpy(), dtype=object)
+        criteria[column] = _column(cells(column, None), dtype=object)
 
-    v = _values(ds)
+    v = _values_where(ds, "commune_id", commune_id)
     rows = np.flatnonzero(v.pos == p)
     rows = rows[np.argsort(v.meta["rank"].to_numpy()[v.code[rows]], kind="stable")]
     indicators = pd.DataFrame({"indicator": pd.Series(v.meta["indicator"].array.take(v.code[rows]))})
     indicators["criterion"] = _strings(v.criteria, v.criterion[rows])
-    for column, values in _value_rows(ds, rows, np.full(len(rows), p)).items():
+    for column, values in _value_rows(ds, v, rows, np.full(len(rows), p)).items():
         if column != "indicator":
             indicators[column] = values
     failing: dict[str, list[str]] = {}
-    for code, number, status in zip(indicators["indicator"], indicators["criterion"], v.status[rows], strict=True):
-        if status == _CODE_NOT_MET:  # one commune's few values, already in catalogue order
+    for code, number, code_status in zip(indicators["indicator"], indicators["criterion"], v.status[rows], strict=True):
+        if code_status == _CODE_NOT_MET:  # one commune's few values, already in catalogue order
             failing.setdefault(str(number), []).append(str(code))
     criteria["blocking"] = _column([tuple(failing.get(number, ())) for number in numbers], dtype=object)
 
+    met = int((status == _CODE_MET).sum())
     return CommuneProfile(
         commune=commune,
         criteria=criteria,
         indicators=indicators,
-        criteria_met=int(codes.met[p]),
-        at_standard=bool(codes.met[p] == codes.total),
+        criteria_met=met,
+        at_standard=met == len(numbers),
         target_year=commune.get("target_year"),
         recognized_year=commune.get("recognized_year"),
-        missing=_missing(codes, pos)[0],
+        missing=tuple(number for number, code in zip(numbers, status.tolist(), strict=True) if code != _CODE_MET),
         commune_id=commune_id,
     )
 
@@ -758,7 +1098,7 @@ def _period_time(period: Period) -> float:
 
 def _met_of(ds: Dataset, ids: pd.Index) -> np.ndarray:
     """Criteria met in `ds` for the communes `ids` (float, NaN where the commune is absent)."""
-    met = _codes(ds).met.astype(float)
+    met = _met_counts(ds).astype(float)
     if ds.communes.index.equals(ids):
         return met
     where = ds.communes.index.get_indexer(ids)
@@ -785,9 +1125,10 @@ def at_risk_communes(history: Sequence[Dataset], current_year: int) -> pd.DataFr
             "commune_id", "name", "district", "target_year", "criteria_met", "pace", "projected_year",
             "missing_count", "overdue")})
     latest = history[-1]
-    codes = _codes(latest)
     ids = latest.communes.index
     met = np.column_stack([_met_of(ds, ids) for ds in history]) if len(ids) else np.zeros((0, len(history)))
+    latest_met = _met_counts(latest)
+    total = criteria_total(latest)
     present = ~np.isnan(met)
     rows = np.arange(len(ids))
     first = present.argmax(axis=1)
@@ -796,7 +1137,7 @@ def at_risk_communes(history: Sequence[Dataset], current_year: int) -> pd.DataFr
     span = times[last] - times[first]
     with np.errstate(divide="ignore", invalid="ignore"):
         pace = np.where(span > 0, (met[rows, last] - met[rows, first]) / span, np.nan)
-        missing = codes.total - codes.met
+        missing = total - latest_met
         needed = missing / pace
     target = latest.communes["target_year"].to_numpy(dtype=float, na_value=np.nan)
     latest_year = latest.period.year
@@ -806,12 +1147,12 @@ def at_risk_communes(history: Sequence[Dataset], current_year: int) -> pd.DataFr
     pos = np.flatnonzero(risky)
     out = _frame(latest, pos)
     out["target_year"] = _int64(latest.communes["target_year"], pos)
-    out["criteria_met"] = codes.met[pos]
+    out["criteria_met"] = latest_met[pos]
     out["pace"] = pace[pos]
     out["projected_year"] = np.where(pace[pos] > 0, latest_year + needed[pos], np.nan)
     out["missing_count"] = missing[pos]
     out["overdue"] = target[pos] < current_year
-    order = _order(latest, pos, [(target[pos], True), (codes.met[pos], True)])
+    order = _order(latest, pos, [(target[pos], True), (latest_met[pos], True)])
     return out.take(order).reset_index(drop=True)
 
 
@@ -822,7 +1163,7 @@ def progress_trend(history: Sequence[Dataset]) -> pd.DataFrame:
     at_standard, at_standard_share, average_met, under_floor."""
     rows = []
     for ds in history:  # one per snapshot, not per commune
-        p = district_progress(ds)
+        p = _progress(ds, _met_counts(ds))  # the counts only: not every status code
         period = str(ds.period) if ds.period is not None else ds.source_name
         rows.append((period, p.communes, p.at_standard, p.at_standard_share, p.average_met, p.under_floor))
     columns = ["period", "communes", "at_standard", "at_standard_share", "average_met", "under_floor"]
@@ -872,7 +1213,11 @@ def compare_snapshots(old: Dataset, new: Dataset) -> Comparison:
     oc = fo.codes[np.ix_(common_old, cols_old)]
     nc = fn.codes[np.ix_(common, cols_new)]
     r, c = np.nonzero(oc != nc)
-    order = np.lexsort((c, _name_rank(new)[common[r]]))  # by name, then criterion
+    changed = np.zeros(len(common), dtype=bool)
+    changed[r] = True
+    if 3 * int(changed.sum()) >= len(new.communes):  # the movers are these communes again: rank all once
+        _name_rank(new)
+    order = np.lexsort((c, _name_rank_of(new, common[r])))  # by name, then criterion
     r, c = r[order], c[order]
     pos = common[r]
     before, after = oc[r, c], nc[r, c]
@@ -920,34 +1265,65 @@ def _no_revisions(new: Dataset) -> pd.DataFrame:
     return out
 
 
+def _close(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """np.isclose(a, b, rtol=0, atol=1e-9) with fewer temporaries."""
+    with np.errstate(invalid="ignore"):
+        return (a == b) | (np.abs(a - b) <= 1e-9)
+
+
 def _revised_values(old: Dataset, new: Dataset) -> pd.DataFrame:
     """Sub-indicator values of common communes that differ between two issues of the same period.
     Columns commune_id, name, indicator, old, new; sorted by name, then sub-indicator."""
     a, b = _values(old), _values(new)
     labels = b.meta["indicator"].tolist()
-    labels += [c for c in a.meta["indicator"].tolist() if c not in set(b.meta["indicator"])]
+    a_labels = a.meta["indicator"].tolist()
+    seen = set(labels)
+    labels += [c for c in a_labels if c not in seen]
     width = max(len(labels), 1)
-    to_new = new.communes.index.get_indexer(old.communes.index)  # old position -> new position or -1
-    a_pos = to_new[a.pos]
-    a_code = np.array([labels.index(c) for c in a.meta["indicator"].tolist()], dtype=np.int64)[a.code]
-    keep = a_pos >= 0
-    ka = a_pos[keep].astype(np.int64) * width + a_code[keep]
-    va_rows = a.value[keep]
-    in_old = np.zeros(len(new.communes), dtype=bool)
-    in_old[to_new[to_new >= 0]] = True
-    keep_b = in_old[b.pos]
-    kb = b.pos[keep_b].astype(np.int64) * width + b.code[keep_b]
-    vb_rows = b.value[keep_b]
-    # Keys are unique on each side, so hash look-ups pair the rows (np.unique/union1d are far slower).
-    in_b = pd.Index(kb).get_indexer(ka)
-    vb_paired = np.where(in_b >= 0, vb_rows[np.maximum(in_b, 0)] if len(kb) else np.nan, np.nan)
-    same = (np.isnan(va_rows) & np.isnan(vb_paired)) | np.isclose(va_rows, vb_paired, rtol=0, atol=1e-9)
-    only_b = (pd.Index(ka).get_indexer(kb) < 0) & ~np.isnan(vb_rows)
-    keys = np.concatenate([ka[~same], kb[only_b]])
-    va = np.concatenate([va_rows[~same], np.full(int(only_b.sum()), np.nan)])
-    vb = np.concatenate([vb_paired[~same], vb_rows[only_b]])
-    pos = (keys // width).astype(np.intp)
-    code = (keys % width).astype(np.intp)
+    n = len(new.communes)
+    a_code = a.code
+    if a_labels != labels[:len(a_labels)]:
+        a_code = _lookup(pd.Index(labels, dtype=object), a_labels)[a.code]
+    if old.communes.index.equals(new.communes.index):  # every commune common, at the same position
+        a_pos, a_value, b_pos, b_code, b_value = a.pos, a.value, b.pos, b.code, b.value
+    else:
+        to_new = new.communes.index.get_indexer(old.communes.index)  # old position -> new position or -1
+        a_pos = to_new[a.pos]
+        keep = a_pos >= 0
+        a_pos, a_code, a_value = a_pos[keep], a_code[keep], a.value[keep]
+        in_old = np.zeros(n, dtype=bool)
+        in_old[to_new[to_new >= 0]] = True
+        keep_b = in_old[b.pos]
+        b_pos, b_code, b_value = b.pos[keep_b], b.code[keep_b], b.value[keep_b]
+    if len(a_pos) == len(b_pos) and (a_pos is b_pos or (a_pos == b_pos).all()) and (
+            a_code is b_code or (a_code == b_code).all()):
+        # the same rows in the same order (a re-issued workbook): compare row by row
+        same = (np.isnan(a_value) & np.isnan(b_value)) | _close(a_value, b_value)
+        changed = np.flatnonzero(~same)
+        pos, code, va, vb = a_pos[changed], a_code[changed], a_value[changed], b_value[changed]
+    else:
+        ka = a_pos.astype(np.int64) * width + a_code
+        kb = b_pos.astype(np.int64) * width + b_code
+        size = n * width
+        if size <= 4 * (len(ka) + len(kb)) + (1 << 20):
+            # one slot per commune x sub-indicator (keys are unique on each side): no hashing
+            va, vb = np.full(size, np.nan), np.full(size, np.nan)
+            has_a, has_b = np.zeros(size, dtype=bool), np.zeros(size, dtype=bool)
+            va[ka], has_a[ka] = a_value, True
+            vb[kb], has_b[kb] = b_value, True
+            same = (np.isnan(va) & np.isnan(vb)) | _close(va, vb)
+            keys = np.flatnonzero((has_a & ~same) | (has_b & ~has_a & ~np.isnan(vb)))
+            va, vb = va[keys], vb[keys]
+        else:  # a sparse key space: pair the rows by hash look-ups
+            in_b = pd.Index(kb).get_indexer(ka)
+            vb_paired = np.where(in_b >= 0, b_value[np.maximum(in_b, 0)] if len(kb) else np.nan, np.nan)
+            same = (np.isnan(a_value) & np.isnan(vb_paired)) | _close(a_value, vb_paired)
+            only_b = (pd.Index(ka).get_indexer(kb) < 0) & ~np.isnan(b_value)
+            keys = np.concatenate([ka[~same], kb[only_b]])
+            va = np.concatenate([a_value[~same], np.full(int(only_b.sum()), np.nan)])
+            vb = np.concatenate([vb_paired[~same], b_value[only_b]])
+        pos = (keys // width).astype(np.intp)
+        code = (keys % width).astype(np.intp)
     rank = _indicator_meta(new, labels)["rank"].to_numpy()
     order = _order(new, pos, [(rank[code], True)], name_first=True)
     pos, code, va, vb = pos[order], code[order], va[order], vb[order]

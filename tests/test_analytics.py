@@ -720,12 +720,19 @@ def test_derived_arrays_are_cached_per_dataset_and_freed_with_it():
     import gc
 
     gc.collect()
-    before = (len(a._CODES), len(a._VALUES), len(a._NAME_RANKS))
+    caches = (a._CODES, a._VALUES, a._VALUE_PARTS, a._NAME_RANKS, a._TEXTS)
+    before = tuple(len(c) for c in caches)
     ds = _health_dataset()
-    a.lagging_communes(ds, "15")
-    assert (len(a._CODES), len(a._VALUES), len(a._NAME_RANKS)) == (before[0] + 1, before[1] + 1, before[2] + 1)
+    ds.communes["district"] = ds.communes["district"].astype(object)  # output text converted once (_TEXTS)
+    a.lagging_communes(ds, "15")  # status codes, criterion 15's value rows only, name order, output names
+    assert tuple(len(c) for c in caches) == tuple(n + d for n, d in zip(before, (1, 0, 1, 1, 1), strict=True))
+    part = a._values_where(ds, "criterion", "15")
+    assert a._values_where(ds, "criterion", "15") is part  # a second call reuses the rows
+    a.compare_snapshots(ds, ds)  # every value row
+    assert len(a._VALUES) == before[1] + 1
+    assert a._values_where(ds, "criterion", "15") is a._values(ds)  # the whole set serves every part
     first = a._codes(ds)
     assert a._codes(ds) is first  # a second call reuses the arrays
-    del ds, first
+    del ds, first, part
     gc.collect()
-    assert (len(a._CODES), len(a._VALUES), len(a._NAME_RANKS)) == before
+    assert tuple(len(c) for c in caches) == before
