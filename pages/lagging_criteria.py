@@ -26,6 +26,8 @@ def body(ctx: PageContext) -> None:
         render.empty_state("ui.lagging_criteria.no_values", lang)
         return
     charts.show(charts.indicator_strip(spread, lang), key="spread")
+    if int(spread["value"].notna().sum()) > charts.MAX_STRIP_POINTS:  # drawn as boxes: say how to read them
+        st.caption(ctx.t("ui2.lagging_criteria.box_note"))
     unverified = sorted(spread.loc[spread["verified"].eq(False), "indicator"].astype(str).unique())
     if unverified:
         st.warning(ctx.md("ui.lagging_criteria.unverified", codes=", ".join(unverified)), icon=":material/help:")

@@ -17,7 +17,8 @@ def body(ctx: PageContext) -> None:
     if len(districts) > 1:
         st.subheader(ctx.t("ui.scorecard.by_group"))
         groups = analytics.group_scorecard(ds, level="district")
-        st.dataframe(render.group_table(groups, ds.criteria_set, lang), hide_index=True, width="stretch", key="groups")
+        shown, config = render.group_table(groups, ds.criteria_set, lang)
+        st.dataframe(shown, hide_index=True, width="stretch", column_config=config or None, key="groups")
         drill = st.selectbox(ctx.t("ui.scorecard.drill"), [None, *districts], key="w_drill",
                              format_func=lambda d: ctx.t("ui.frame.all") if d is None else d)
         if drill is not None:

@@ -176,3 +176,60 @@ def test_criteria_names_in_the_ui_language(lang, expected):
 
     values = pd.Series([("15", "17"), (), ("2", "99")], dtype=object)  # 99: not in the set, stays a number
     assert list(render.criteria_names(values, get_criteria_set("qd318"), lang)) == expected
+
+
+@pytest.mark.parametrize("lang, value, gap, year", [
+    ("vi", ["91,1", "7", "1.234,5", "—"], ["—", "2,5", "—", "0"], ["2025", "—", "2027", "2027"]),
+    ("en", ["91.1", "7", "1,234.5", "—"], ["—", "2.5", "—", "0"], ["2025", "—", "2027", "2027"]),
+])
+def test_plain_frame_formats_large_tables_without_a_styler(lang, value, gap, year):
+    shown = pd.DataFrame({"value": [91.1, 7.0, 1234.5, None], "gap": [None, 2.5, None, 0.0],
+                          "met": pd.array([3, 19, 0, 7], dtype="int32"), "year": pd.array([2025, None, 2027, 2027],
+                                                                                          dtype="Int64"),
+                          "name": ["A", None, "C", "D"], "district": pd.Series(["X", "Y", "X", "Y"], dtype="category"),
+                          "population": [7229, 512, 12000, 3]})
+    out, config = render.plain_frame(shown, lang, ["year"])
+    assert out["population"].tolist() == (["7.229", "512", "12.000", "3"] if lang == "vi" else ["7,229", "512", "12,000", "3"])
+    assert out["value"].tolist() == value and out["gap"].tolist() == gap and out["year"].tolist() == year
+    assert out["name"].tolist() == ["A", "—", "C", "D"]
+    assert out["met"].tolist() == [3, 19, 0, 7]  # whole numbers still sort by value
+    assert config["met"]["type_config"]["format"] == "%d"
+    assert {c for c, v in config.items() if v.get("alignment") == "right"} == {"value", "gap", "year", "population"}
+    assert out["district"].tolist() == ["X", "Y", "X", "Y"]
+
+
+def test_number_view_uses_a_styler_only_for_small_tables():
+    small = pd.DataFrame({"value": [1.5] * render.STYLER_MAX_ROWS})
+    large = pd.DataFrame({"value": [1.5] * (render.STYLER_MAX_ROWS + 1)})
+    assert hasattr(render.number_view(small, "vi")[0], "data")  # a Styler
+    data, _config = render.number_view(large, "vi")
+    assert isinstance(data, pd.DataFrame) and set(data["value"]) == {"1,5"}
+
+
+@pytest.mark.parametrize("values, expected", [
+    ([None, None], False), (["", "  "], False), ([(), ()], False), ([[], ["15"]], True), ([(), ("15.1",)], True),
+    ([None, "x"], True), ([0.0, None], True), (pd.Series(["", "a"], dtype="category"), True),
+])
+def test_filled_column(values, expected):
+    assert render._filled(pd.Series(values, dtype=object) if isinstance(values, list) else values) is expected
+
+
+def test_large_spread_is_drawn_as_boxes():
+    n = charts.MAX_STRIP_POINTS + 1
+    spread = pd.DataFrame({"name": ["x"] * n, "indicator": ["15.1", "15.2"] * (n // 2) + ["15.1"] * (n % 2),
+                           "value": [float(i % 100) for i in range(n)], "threshold": 95.0,
+                           "status": ["met", "not_met"] * (n // 2) + ["met"] * (n % 2), "unit": "%"})
+    fig = charts.indicator_strip(spread, "en")
+    box, marks = fig.data
+    assert box.type == "box" and list(box.x) == ["15.1", "15.2"]  # five figures per sub-indicator, not n points
+    assert list(box.lowerfence) == [0.0, 1.0] and list(box.upperfence) == [98.0, 99.0]
+    assert box.text[1] == f"{n // 2:,} communes, {n // 2:,} not met"
+    assert list(marks.y) == [95.0, 95.0]
+
+
+def test_communes_by_name_folds_accents():
+    from types import SimpleNamespace
+
+    communes = pd.DataFrame({"name": ["Đồng Tân", "Yên Bình", "Do Nhân", "An Lạc"]}, index=["a", "b", "c", "d"])
+    ds = SimpleNamespace(communes=communes)
+    assert list(render.communes_by_name(ds)["name"]) == ["An Lạc", "Do Nhân", "Đồng Tân", "Yên Bình"]

@@ -202,7 +202,7 @@ def test_a_failing_reader_shows_a_friendly_message(monkeypatch):
         raise RuntimeError("reader bug")
 
     monkeypatch.setenv("NTM_RAISE_ERRORS", "0")
-    monkeypatch.setattr(data, "load_sample_history", broken)
+    monkeypatch.setattr(data, "load", broken)  # the reader of the open workbook
     at = start("scorecard")
     assert not at.exception
     assert t("ui.error.unexpected", "vi") in texts(at.error)

@@ -17,6 +17,7 @@ PLANNED_COLOR = "#9DC3E6"
 ACTUAL_COLOR = "#1F4E79"
 THRESHOLD_COLOR = "#000000"
 MAX_NAMED_POINTS = 12  # more commune names beside the points of one sub-indicator overlap
+MAX_STRIP_POINTS = 3000  # above this a point per commune is unreadable and slow: a box per sub-indicator
 
 
 def safe(text: Any) -> str:
@@ -105,9 +106,12 @@ def trend_lines(trend: pd.DataFrame, lang: str) -> go.Figure:
 
 
 def indicator_strip(spread: pd.DataFrame, lang: str) -> go.Figure:
-    """One point per commune and sub-indicator, coloured by status, with the threshold as a black dash.
+    """One point per commune and sub-indicator, coloured by status, with the threshold as a black dash; above
+    MAX_STRIP_POINTS values, one box per sub-indicator instead (indicator_boxes).
 
     Input: indicator_spread frame (name, indicator, value, threshold, status, unit)."""
+    if int(spread["value"].notna().sum()) > MAX_STRIP_POINTS:
+        return indicator_boxes(spread, lang)
     fig = go.Figure()
     for status in STATUS_ORDER:
         part = spread[spread["status"] == status]
@@ -123,6 +127,30 @@ def indicator_strip(spread: pd.DataFrame, lang: str) -> go.Figure:
             rank = part["value"].rank(method="first").astype(int).to_numpy()
             fig.data[-1].update(mode="markers+text", textfont={"size": 15},
                                 textposition=["middle right" if r % 2 else "middle left" for r in rank])
+    return _thresholds_and_axes(fig, spread, lang)
+
+
+def indicator_boxes(spread: pd.DataFrame, lang: str) -> go.Figure:
+    """Per sub-indicator, the spread of the communes' values as a box (quartiles, whiskers to the lowest and
+    highest value) and the threshold as a black dash: the shape of thousands of communes at a glance, sent
+    as five figures per sub-indicator instead of a point per commune.
+
+    Input: indicator_spread frame (indicator, value, threshold, status, unit)."""
+    values = spread.dropna(subset=["value"]).assign(indicator=lambda f: f["indicator"].astype(str))
+    stats = values.groupby("indicator", sort=False)["value"].quantile([0.0, 0.25, 0.5, 0.75, 1.0]).unstack()
+    counts = values.groupby("indicator", sort=False)["status"].agg(
+        communes="size", not_met=lambda s: int((s == "not_met").sum()))
+    stats = stats.join(counts)
+    labels = [t("ui2.chart.box_hover", lang, communes=fmt_number(n, lang), not_met=fmt_number(m, lang))
+              for n, m in zip(stats["communes"], stats["not_met"], strict=True)]
+    fig = go.Figure(go.Box(
+        x=list(stats.index), q1=stats[0.25], median=stats[0.5], q3=stats[0.75], lowerfence=stats[0.0],
+        upperfence=stats[1.0], name=t("ui2.chart.box", lang), boxpoints=False, text=labels, hoverinfo="y+text",
+        marker_color=ACTUAL_COLOR, fillcolor="rgba(157, 195, 230, 0.6)", line={"width": 2}))
+    return _thresholds_and_axes(fig, spread, lang)
+
+
+def _thresholds_and_axes(fig: go.Figure, spread: pd.DataFrame, lang: str) -> go.Figure:
     marks = spread.dropna(subset=["threshold"]).drop_duplicates(["indicator", "threshold"])
     if not marks.empty:
         fig.add_scatter(x=marks["indicator"].astype(str), y=marks["threshold"], mode="markers",

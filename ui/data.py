@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 from collections.abc import Sequence
@@ -18,6 +19,7 @@ SAMPLE_DIR = Path(os.environ.get("NTM_SAMPLE_DIR") or ROOT / "sample_data")  # t
 DEFAULT_SAMPLE = "huu_lung_2025.xlsx"
 # The yearly district summaries of the sample district make its history (oldest first).
 SAMPLE_HISTORY = re.compile(r"huu_lung_(\d{4})\.xlsx")
+log = logging.getLogger(__name__)
 MAX_CACHED_WORKBOOKS = 8  # a session holds one upload plus the four sample years; more only wastes memory
 
 
@@ -91,9 +93,36 @@ def load_sample(criteria_set: str | UserCatalogue | None = None) -> Dataset:
     return load(path.read_bytes(), path.name, criteria_set)
 
 
+# Which (criteria set, files) histories this server has read: the overview draws its figures from the open
+# year at once and reads the earlier years after, unless they are already here (then it draws all at once).
+_HISTORY_READ: set[tuple[str, tuple[str, ...]]] = set()
+
+
+def _history_key(criteria_set: str | UserCatalogue | None) -> tuple[str, tuple[str, ...]]:
+    chosen = criteria_set.key if isinstance(criteria_set, UserCatalogue) else str(criteria_set)
+    return chosen, tuple(p.name for _year, p in sample_history_files())
+
+
 def load_sample_history(criteria_set: str | UserCatalogue | None = None) -> list[Dataset]:
-    """The sample district's yearly snapshots, oldest first (each read once, then cached)."""
-    return [load(p.read_bytes(), p.name, criteria_set) for _year, p in sample_history_files()]
+    """The sample district's yearly snapshots, oldest first (each read once, then cached). An earlier year
+    that cannot be read is left out of the history (and logged): the open year is what the pages show."""
+    from ntm_data.model import ReadError
+
+    history = []
+    for _year, path in sample_history_files():
+        try:
+            history.append(load(path.read_bytes(), path.name, criteria_set))
+        except ReadError:
+            if path.name == DEFAULT_SAMPLE:
+                raise
+            log.warning("sample history: %s cannot be read, left out", path.name)
+    _HISTORY_READ.add(_history_key(criteria_set))
+    return history
+
+
+def sample_history_ready(criteria_set: str | UserCatalogue | None = None) -> bool:
+    """True when load_sample_history(criteria_set) has run on this server (it returns from the cache)."""
+    return _history_key(criteria_set) in _HISTORY_READ
 
 
 @st.cache_resource(show_spinner=False)

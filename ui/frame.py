@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import streamlit as st
@@ -42,13 +43,16 @@ LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 class PageContext:
     """What a page body needs. `ds` and `history` are filtered by the sidebar; `full` is not.
 
-    `history` holds every snapshot of the open data, oldest first, the open one included (>= 1 item)."""
+    `history` holds every snapshot of the open data, oldest first, the open one included (>= 1 item). It is
+    read on first use (`load_history`), so that a page shows the open data's figures before the earlier
+    years are read, and pages that do not need them never wait for them."""
 
     page: str
     lang: str
     ds: Dataset | None
     full: Dataset | None
-    history: tuple[Dataset, ...] = ()
+    load_history: Callable[[], Sequence[Dataset]] | None = None  # the filtered history, read when asked
+    history_cached: bool = True  # False when asking for `history` reads workbooks (seconds at national scale)
     is_sample: bool = True
     source_name: str = ""
     load_error: Any = None  # the ntm_data Issue of a rejected upload, if any
@@ -67,6 +71,18 @@ class PageContext:
     def can(self, action: str) -> bool:
         """May the user do `action` ("upload", "save", "delete", ...)? See ntm_data.access."""
         return access.can(self.user, action)
+
+    @cached_property
+    def history(self) -> tuple[Dataset, ...]:
+        """Every snapshot of the open data, oldest first (read once per server, then cached)."""
+        if self.load_history is None:
+            return (self.ds,) if self.ds is not None else ()
+        return tuple(self.load_history())
+
+    @property
+    def history_ready(self) -> bool:
+        """True when `history` is at hand without reading a workbook."""
+        return self.history_cached or "history" in self.__dict__
 
     @property
     def previous(self) -> Dataset | None:
@@ -229,8 +245,38 @@ def _filters(lang: str, ds: Dataset) -> None:
                           format_func=lambda r: names.get(r, r), placeholder=t("ui.frame.all", lang))
 
 
-def _open_data(lang: str) -> tuple[Dataset | None, list[Dataset], bool, str]:
-    """(open dataset, its history oldest first, is sample, source name) from the session's choice."""
+@dataclass(frozen=True)
+class OpenData:
+    """The open dataset, how to read its history (oldest first, the open one included), and where it is from."""
+
+    ds: Dataset | None
+    load_history: Callable[[], list[Dataset]]
+    history_cached: bool
+    is_sample: bool
+    source_name: str
+
+
+def _sample_history(ds: Dataset, criteria_set: str | data.UserCatalogue | None) -> list[Dataset]:
+    """The sample's yearly files up to the open one's period, oldest first (the open one included)."""
+    history = data.load_sample_history(criteria_set)
+    history = [d for d in history if d.period is None or ds.period is None or d.period.sort_key <= ds.period.sort_key]
+    return [d if d.source_name != ds.source_name else ds for d in history] or [ds]
+
+
+def _upload_history(ds: Dataset) -> list[Dataset]:
+    try:
+        saved = data.saved_history(ds.criteria_set.id)
+    except Exception:
+        if raise_errors():
+            raise
+        log.exception("snapshot store unavailable")
+        saved = []
+    return data.merge_history(saved, ds)
+
+
+def _open_data(lang: str) -> OpenData:
+    """The open data from the session's choice: the upload, else the sample's latest year. Only the open
+    workbook is read here; the history is read when a page asks for it (PageContext.history)."""
     ss = st.session_state
     criteria_set = criteria_set_arg()
     if ss.get(state.UPLOAD_BYTES) is not None:
@@ -241,22 +287,30 @@ def _open_data(lang: str) -> tuple[Dataset | None, list[Dataset], bool, str]:
             use_sample()
             ss[state.UPLOAD_ERROR], ss[state.UPLOAD_ERROR_FRESH] = (name, error.issue), True
         else:
-            try:
-                saved = data.saved_history(ds.criteria_set.id)
-            except Exception:
-                if raise_errors():
-                    raise
-                log.exception("snapshot store unavailable")
-                saved = []
-            return ds, data.merge_history(saved, ds), False, name
+            return OpenData(ds, lambda: _upload_history(ds), False, False, name)
     if not (data.SAMPLE_DIR / data.DEFAULT_SAMPLE).exists():
-        return None, [], True, ""
-    history = data.load_sample_history(criteria_set)
+        return OpenData(None, list, True, True, "")
+    ds = data.load_sample(criteria_set)
     if (ss.get(state.UPLOAD_ERROR) or ("",))[0] == data.DEFAULT_SAMPLE:  # the sample reads again
         ss.pop(state.UPLOAD_ERROR, None)
-    ds = next((d for d in history if d.source_name == data.DEFAULT_SAMPLE), None) or data.load_sample(criteria_set)
-    history = [d for d in history if d.period is None or ds.period is None or d.period.sort_key <= ds.period.sort_key]
-    return ds, history or [ds], True, data.DEFAULT_SAMPLE
+    return OpenData(ds, lambda: _sample_history(ds, criteria_set), data.sample_history_ready(criteria_set), True,
+                    data.DEFAULT_SAMPLE)
+
+
+def _history_reader(opened: OpenData, lang: str, filters: dict[str, list[str]],
+                    page_id: str) -> Callable[[], list[Dataset]]:
+    """PageContext.load_history: the open data's history with the sidebar filters of this run, read behind
+    a spinner when it takes a read (the first page of a server that needs the earlier years)."""
+    def read() -> list[Dataset]:
+        if opened.history_cached:
+            history = opened.load_history()
+        else:
+            waiting = "ui2.overview.trend_waiting" if page_id == "overview" else "ui2.history.loading"
+            with st.spinner(t(waiting, lang)):
+                history = opened.load_history()
+        return [_filtered(d, filters) for d in history]
+
+    return read
 
 
 def filter_choices() -> dict[str, list[str]]:
@@ -266,7 +320,11 @@ def filter_choices() -> dict[str, list[str]]:
 
 def filtered(ds: Dataset) -> Dataset:
     """`ds` restricted by the sidebar's district and region filters."""
-    districts, regions = state.get(state.DISTRICTS), state.get(state.REGIONS)
+    return _filtered(ds, filter_choices())
+
+
+def _filtered(ds: Dataset, filters: dict[str, list[str]]) -> Dataset:
+    districts, regions = filters["district"], filters["region"]
     if not districts and not regions:
         return ds
     from ntm_data.analytics import filter_dataset
@@ -304,7 +362,7 @@ def page(page_id: str) -> PageContext:
         st.title(t(f"ui.page.{page_id}.title", lang))
         auth.sign_in(lang, mode)
         raise SignInRequired
-    menu_slot = st.sidebar.container()  # filled last, so that its links carry the final choices
+    menu_slot = st.sidebar.empty()  # filled last, so that its links carry the final choices
     st.sidebar.divider()
     st.sidebar.subheader(t("ui.frame.data", lang))
     st.title(t(f"ui.page.{page_id}.title", lang))
@@ -316,14 +374,13 @@ def page(page_id: str) -> PageContext:
     elif page_id == "data":
         st.caption(auth.denied(lang, "upload"))
     source_slot, set_slot = st.sidebar.container(), st.sidebar.container()  # filled once the data is open
-    ds: Dataset | None = None
-    history: list[Dataset] = []
-    is_sample, source_name = True, ""
+    opened = OpenData(None, list, True, True, "")
     try:
-        ds, history, is_sample, source_name = _open_data(lang)
+        opened = _open_data(lang)
     except ReadError as error:  # a broken sample file (or a set it cannot be read with) must not take the app down
         st.session_state[state.UPLOAD_ERROR] = (data.DEFAULT_SAMPLE, error.issue)
         st.session_state[state.UPLOAD_ERROR_FRESH] = True
+    ds, is_sample, source_name = opened.ds, opened.is_sample, opened.source_name
     if ds is not None:
         label = "ui.frame.source_sample" if is_sample else "ui.frame.source_upload"
         source_slot.caption(md(label, lang, name=source_name))
@@ -336,9 +393,9 @@ def page(page_id: str) -> PageContext:
         st.sidebar.subheader(t("ui.frame.filters", lang))
         _filters(lang, ds)
         shown = filtered(ds)
-        history = [filtered(d) for d in history]
-    ctx = PageContext(page=page_id, lang=lang, ds=shown, full=ds, history=tuple(history),
-                      is_sample=is_sample, source_name=source_name,
+    ctx = PageContext(page=page_id, lang=lang, ds=shown, full=ds,
+                      load_history=_history_reader(opened, lang, filter_choices(), page_id),
+                      history_cached=opened.history_cached, is_sample=is_sample, source_name=source_name,
                       load_error=st.session_state.get(state.UPLOAD_ERROR), user=user, auth_mode=mode,
                       extra={"menu": menu_slot})
     st.sidebar.divider()
@@ -370,7 +427,8 @@ def snapshot_choices(ctx: PageContext) -> list[tuple[str, Dataset]]:
 def finish(ctx: PageContext) -> None:
     """After the body has made its choices: mirror them in the URL and draw the menu with them."""
     state.write_url()
-    _menu(ctx.extra["menu"], ctx.lang)
+    with ctx.extra["menu"].container():
+        _menu(st, ctx.lang)
 
 
 def run(page_id: str, body: Callable[[PageContext], None], *, needs_data: bool = True) -> None:
@@ -388,6 +446,9 @@ def run(page_id: str, body: Callable[[PageContext], None], *, needs_data: bool =
         st.button(t("ui.frame.use_sample", state.lang()), on_click=use_sample, key="use_sample_after_error")
         _menu(st.sidebar, state.lang())
         return
+    if not ctx.history_ready:  # the body may read the earlier years for seconds: the menu must work meanwhile
+        with ctx.extra["menu"].container():
+            _menu(st, ctx.lang)
     try:
         _body(ctx, body, needs_data)
     finally:

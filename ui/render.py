@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -189,6 +190,72 @@ def number_styler(shown: pd.DataFrame, lang: str, label_columns: Iterable[str] =
     return shown.style.format(formats, na_rep=MISSING)
 
 
+STYLER_MAX_ROWS = 300  # above this a pandas Styler costs seconds (Streamlit renders each cell in Python)
+
+
+def _format_floats(uniques: np.ndarray, lang: str, digits: int = 1) -> list[str]:
+    """fmt_number of each (non-missing) float, in one pass: f-strings, then the language's marks swapped."""
+    texts = [f"{x:,.0f}" if x == round(x) else f"{x:,.{digits}f}" for x in uniques.tolist()]
+    if lang == "vi" and texts:
+        return "\n".join(texts).translate(_VI_MARKS).split("\n")
+    return texts
+
+
+_VI_MARKS = str.maketrans({",": ".", ".": ","})
+
+
+def _as_text(column: pd.Series, format_uniques: Callable[[np.ndarray], list[str]]) -> pd.Series:
+    """`column` as display text, each distinct value formatted once; missing -> '—'."""
+    try:
+        codes, uniques = pd.factorize(column)
+    except TypeError:  # unhashable cells (lists): one at a time
+        return column.map(lambda v: MISSING if is_missing(v) else format_uniques(np.array([v], dtype=object))[0])
+    labels = np.array([*format_uniques(np.asarray(uniques)), MISSING], dtype=object)
+    return pd.Series(labels[codes], index=column.index, dtype=object)  # code -1 (missing) picks MISSING
+
+
+def plain_frame(shown: pd.DataFrame, lang: str, label_columns: Iterable[str] = ()) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """What number_styler shows, without a Styler, for large tables: (frame, column config). Columns of
+    whole numbers below 1,000 (counts) or of label numbers (years, rows), without gaps, stay numbers shown
+    as typed ('%d'), so they still sort by value; other number columns and any column with gaps become text
+    in the UI language ('91,1' / '91.1', '7.229' / '7,229', '—' for missing)."""
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+    labels = set(label_columns)
+    out: dict[Any, pd.Series] = {}
+    config: dict[str, Any] = {}
+    for col in shown.columns:
+        series = shown[col]
+        numeric = is_numeric_dtype(series) and not is_bool_dtype(series)
+        gaps = bool(series.isna().any())
+        if numeric:
+            values = series.to_numpy(dtype=float, na_value=np.nan)
+            whole = not gaps and bool(np.all(values == np.round(values)))
+            if whole and (col in labels or np.abs(values).max(initial=0) < 1000):  # no thousands mark needed
+                out[col] = series
+                config[col] = st.column_config.NumberColumn(format="%d")
+            else:
+                if col in labels:
+                    out[col] = _as_text(series, lambda u: [str(int(v)) for v in u.tolist()])
+                else:
+                    out[col] = _as_text(pd.Series(values, index=series.index),
+                                        lambda u: _format_floats(u.astype(float), lang))
+                config[col] = st.column_config.TextColumn(alignment="right")  # still reads as a number column
+        elif gaps:
+            out[col] = _as_text(series.astype(object), lambda u: [str(v) for v in u.tolist()])
+        else:
+            out[col] = series
+    return pd.DataFrame(out, index=shown.index), config
+
+
+def number_view(shown: pd.DataFrame, lang: str, label_columns: Iterable[str] = ()) -> tuple[Any, dict[str, Any]]:
+    """(data, column config) for st.dataframe with numbers in the UI language: a Styler for small tables
+    (numbers keep their value, so every column sorts by value), plain text columns for large ones."""
+    if len(shown) <= STYLER_MAX_ROWS:
+        return number_styler(shown, lang, label_columns), {}
+    return plain_frame(shown, lang, label_columns)
+
+
 ROW_HEIGHT = 36  # px; with the 18 px base font
 MAX_ROWS_SHOWN = 25  # a longer table scrolls inside itself; shorter ones show whole (no scrolling on a projector)
 
@@ -209,13 +276,13 @@ def table(frame: pd.DataFrame, lang: str, columns: Sequence[str], *, key: str | 
         kept.remove("unit")  # the one unit now stands in the headers: one column less on a projector
     shown = display_frame(frame, lang, kept, **kwargs)
     labels = [header(c, lang, kwargs.get("headers")) for c in kept if c in LABEL_NUMBER_COLUMNS]
-    styled = number_styler(shown, lang, labels)
+    data, config = number_view(shown, lang, labels)
     status_headers = [header(c, lang) for c in kwargs.get("status_columns", ())]
     status_headers = [h for h in status_headers if h in shown.columns]
-    if status_headers:  # the same status colours as the charts and the Excel exports
-        styled = styled.map(_status_fill, subset=status_headers)
-    config = {header(c, lang, kwargs.get("headers")): v for c, v in (column_config or {}).items()}
-    st.dataframe(styled, hide_index=True, width="stretch", height=height or table_height(len(frame)),
+    if status_headers and len(shown) <= STYLER_MAX_ROWS:  # the same status colours as the charts and Excel
+        data = data.map(_status_fill, subset=status_headers)  # (large tables keep the ✓ ✗ ? symbols only)
+    config.update({header(c, lang, kwargs.get("headers")): v for c, v in (column_config or {}).items()})
+    st.dataframe(data, hide_index=True, width="stretch", height=height or table_height(len(frame)),
                  row_height=ROW_HEIGHT, key=key, column_config=config or None)
 
 
@@ -334,23 +401,22 @@ def scorecard_view(grid: pd.DataFrame, criteria_set: Any, lang: str) -> tuple[An
     return styled, config
 
 
-def group_table(groups: pd.DataFrame, criteria_set: Any, lang: str) -> Any:
-    """analytics.group_scorecard as a Styler: shares as whole per-cents in the UI language, translated
-    headers; criterion columns are headed "15 (%)"."""
+def group_table(groups: pd.DataFrame, criteria_set: Any, lang: str) -> tuple[Any, dict[str, Any]]:
+    """analytics.group_scorecard for st.dataframe, as (data, column config) of number_view: shares as whole
+    per-cents in the UI language, translated headers; criterion columns are headed "15 (%)"."""
     out = groups.copy()
     numbers = [c.number for c in criteria_set.criteria if c.number in out.columns]
     shares = [*numbers, *[c for c in out.columns if str(c).endswith("_share")]]
     out[shares] = (out[shares].astype(float) * 100).round(0)
     out["average_met"] = out["average_met"].round(1)
     out = out.rename(columns={c: f"{c} (%)" if c in numbers else t(f"ui.col.{c}", lang) for c in out.columns})
-    return number_styler(out, lang)
+    return number_view(out, lang)
 
 
-def sort_key(names: pd.Series) -> pd.Series:
-    """Vietnamese-aware order for a name column (accents folded, so 'Đồng' sorts with 'Do')."""
-    from ntm_data.text import fold
-
-    return names.astype(str).map(lambda n: fold(n).lower())
+def communes_by_name(ds: Any) -> pd.DataFrame:
+    """ds.communes in Vietnamese-aware name order (accents folded, so 'Đồng' sorts with 'Do'), from the
+    order analytics keeps per dataset: no names are folded again on a rerun."""
+    return ds.communes.iloc[np.argsort(analytics._name_rank(ds), kind="stable")]
 
 
 def commune_labels(communes: pd.DataFrame, *, with_district: bool) -> dict[str, str]:
@@ -404,11 +470,24 @@ def preview_frame(ds: Any, lang: str) -> pd.DataFrame:
 
 def informative(frame: pd.DataFrame, columns: Sequence[str]) -> list[str]:
     """The `columns` of `frame` that hold something (a criterion target has no value, unit or gap)."""
-    def filled(col: pd.Series) -> bool:
-        text = col.map(lambda v: join_codes(v) if isinstance(v, (tuple, list)) else ("" if is_missing(v) else str(v)))
-        return bool(text.str.strip().ne("").any())
+    return [c for c in columns if c in frame and _filled(frame[c])]
 
-    return [c for c in columns if c in frame and filled(frame[c])]
+
+def _filled(column: pd.Series) -> bool:
+    """True when some value is not missing, blank text or an empty tuple. Each distinct value is looked at
+    once, and the look stops at the first filled one (usually the first)."""
+    present = column.dropna()
+    if present.empty:
+        return False
+    from pandas.api.types import is_object_dtype, is_string_dtype
+
+    if not (is_object_dtype(present) or is_string_dtype(present) or isinstance(present.dtype, pd.CategoricalDtype)):
+        return True  # numbers, dates, booleans: present is filled
+    try:
+        distinct = present.unique()
+    except TypeError:  # unhashable cells (lists)
+        distinct = present.to_numpy()
+    return any(join_codes(v).strip() if isinstance(v, (tuple, list)) else str(v).strip() for v in distinct)
 
 
 def unverified_threshold(criteria_set: Any, code: str) -> bool:
@@ -418,19 +497,31 @@ def unverified_threshold(criteria_set: Any, code: str) -> bool:
 
 
 def meeting_downloads(ds: Any, lang: str, *, filters: Mapping[str, Sequence[str]],
-                      history: Sequence[Any]) -> None:
-    """The meeting report (Excel) and brief (PDF) of the open data, built only when clicked (deferred)."""
-    from ntm_data import exports
+                      history: Sequence[Any] | Callable[[], Sequence[Any]]) -> None:
+    """The meeting report (Excel) and brief (PDF) of the open data, built only when clicked (deferred).
+    `history` may be a callable returning it, so that the earlier years are read only on a click."""
+    def report() -> bytes:
+        from ntm_data.exports import report_xlsx
+
+        return report_xlsx(ds, lang=lang, filters=wanted, history=past())
+
+    def brief() -> bytes:
+        from ntm_data.exports import brief_pdf
+
+        return brief_pdf(ds, lang=lang, filters=wanted, history=past())
+
+    def past() -> Sequence[Any]:
+        return history() if callable(history) else history
 
     label = str(ds.period) if ds.period else "ky"
     wanted = {k: list(v) for k, v in filters.items() if v} or None
     left, right = st.columns(2)
     left.download_button(
-        t("ui.download.report", lang), lambda: exports.report_xlsx(ds, lang=lang, filters=wanted, history=history),
+        t("ui.download.report", lang), report,
         file_name=f"bao_cao_hop_{label}.xlsx", mime=XLSX_MIME, on_click="ignore", key="download_report",
         icon=":material/table_view:")
     right.download_button(
-        t("ui.download.brief", lang), lambda: exports.brief_pdf(ds, lang=lang, filters=wanted, history=history),
+        t("ui.download.brief", lang), brief,
         file_name=f"tom_tat_{label}.pdf", mime=PDF_MIME, on_click="ignore", key="download_brief",
         icon=":material/picture_as_pdf:")
 
