@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -255,6 +257,21 @@ def _aware(value: datetime | str) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def _use_wal(cursor: Any) -> None:
+    """WAL journal mode: readers never block the writer, nor it them. Retried until the busy timeout: when two
+    processes open a new database at once, SQLite answers the switch with "database is locked" at once, without
+    waiting on busy_timeout, while the other one holds its lock."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 def _make_engine(url: str) -> Engine:
     parsed = sa.engine.make_url(url)
     if parsed.get_backend_name() != "sqlite":
@@ -271,7 +288,7 @@ def _make_engine(url: str) -> Engine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode = WAL")  # readers never block the writer, nor it them
+        _use_wal(cursor)
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -225,6 +225,23 @@ def test_two_processes_saving_at_once_both_land(db_url: str):
         assert len(s.audit()) == 2
 
 
+def test_processes_opening_a_new_sqlite_store_at_once_all_land(tmp_path: Path):
+    """The first connection of each process switches the new file to WAL; SQLite refuses all but one at once
+    ("database is locked", without waiting), so the switch is retried. Ten rounds: one in five children
+    failed before the retry."""
+    ctx = multiprocessing.get_context("fork")
+    books = [(yearly(2022, BOOK_2022), "2022.xlsx"), (yearly(2023, BOOK_2023), "2023.xlsx")]
+    for round_ in range(10):
+        url = f"sqlite:///{tmp_path / f'round{round_}.sqlite'}"
+        barrier = ctx.Barrier(2)
+        procs = [ctx.Process(target=_save_in_child, args=(url, d, n, barrier)) for d, n in books]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(timeout=60)
+        assert [p.exitcode for p in procs] == [0, 0], f"round {round_}"
+
+
 KILLED_SAVE = textwrap.dedent("""
     import sys, time
     from ntm_data.storage import SnapshotStore
