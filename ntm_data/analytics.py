@@ -6,7 +6,7 @@ Vietnamese way: by `ntm_data.text.fold(name)`, then by the name itself (so "Hà"
 Catalogue names are given in both languages (`name_vi`, `name_en`); the UI picks one.
 
 Frames' text columns may be object, pandas "str" or category (results are the same): they are read as
-integer codes (a category's own, or one factorize of the run heads), the criteria frame in the evaluator's
+integer codes (a category's own, or one factorize: ntm_data.codes), the criteria frame in the evaluator's
 grid order is reshaped rather than pivoted, and a function that needs one criterion's, one sub-indicator's
 or one commune's value rows reads only those.
 
@@ -29,6 +29,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from ntm_data.codes import codes as text_codes
 from ntm_data.model import Dataset, Period, Status
 from ntm_data.text import _COMBINING, fold, nfc  # _COMBINING: the same marks fold() deletes
 
@@ -231,41 +232,21 @@ def _bools(result: Any) -> np.ndarray:
     return pd.array(result).to_numpy(dtype=bool, na_value=False)
 
 
-def _same_as(column: pd.Series, start: int, other: int, length: int) -> np.ndarray:
-    """Boolean array: column[start + i] == column[other + i] for i < length (False where missing)."""
-    if column.dtype == object:
-        a = column.to_numpy()
-        try:
-            return np.asarray(a[start:start + length] == a[other:other + length], dtype=bool)
-        except (TypeError, ValueError):
-            pass
-    arr = column.array
-    return _bools(arr[start:start + length] == arr[other:other + length])
-
-
 def _text_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """(codes, uniques) of the values present, like pd.factorize (-1 where missing): a category's own
-    codes (only categories in use are kept); else, when rows come in runs of one value (a long frame
-    sorted by sub-indicator or commune), one factorize of the run heads instead of every row."""
-    n = len(column)
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        codes = column.cat.codes.to_numpy()  # int8/16/32: indexes like intp, a quarter of the memory
-        categories = column.cat.categories
-        used = np.zeros(len(categories) + 1, dtype=bool)
-        used[codes] = True  # code -1 (missing) marks the last slot
-        used = used[:-1]
-        if used.all():
-            return codes, categories
-        remap = np.full(len(categories) + 1, -1, dtype=np.intp)
-        remap[:-1][used] = np.arange(int(used.sum()))
-        return remap[codes], pd.Index(categories.to_numpy(dtype=object)[used], dtype=object)
-    if n >= 64:
-        starts = np.flatnonzero(np.r_[True, ~_same_as(column, 1, 0, n - 1)])
-        if len(starts) * 4 <= n:
-            codes, uniques = pd.factorize(column.take(starts))
-            return np.repeat(codes.astype(np.intp), np.diff(np.r_[starts, n])), pd.Index(uniques)
-    codes, uniques = pd.factorize(column)
-    return codes.astype(np.intp, copy=False), pd.Index(uniques)
+    codes (only categories in use are kept), else one factorize (ntm_data.codes)."""
+    codes, uniques = text_codes(column)
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        return codes, pd.Index(uniques)
+    codes = column.cat.codes.to_numpy()  # int8/16/32: indexes like intp, a quarter of the memory
+    used = np.zeros(len(uniques) + 1, dtype=bool)
+    used[codes] = True  # code -1 (missing) marks the last slot
+    used = used[:-1]
+    if used.all():
+        return codes, uniques
+    remap = np.full(len(uniques) + 1, -1, dtype=np.intp)
+    remap[:-1][used] = np.arange(int(used.sum()))
+    return remap[codes], pd.Index(uniques.to_numpy(dtype=object)[used], dtype=object)
 
 
 def _lookup(uniques: pd.Index, labels: Sequence[Any]) -> np.ndarray:
@@ -276,8 +257,7 @@ def _lookup(uniques: pd.Index, labels: Sequence[Any]) -> np.ndarray:
 
 
 def _row_positions(index: pd.Index, column: pd.Series) -> np.ndarray:
-    """Position in `index` (the communes) of each row's commune id, -1 when absent. A long frame that
-    repeats the same block of ids (one block per sub-indicator) is resolved from its first block."""
+    """Position in `index` (the communes) of each row's commune id, -1 when absent."""
     n, m = len(index), len(column)
     if isinstance(column.dtype, pd.CategoricalDtype):
         codes, categories = column.cat.codes.to_numpy(), column.cat.categories
@@ -285,8 +265,6 @@ def _row_positions(index: pd.Index, column: pd.Series) -> np.ndarray:
             return codes if len(categories) == n else np.where(codes < n, codes, -1)
         return np.append(index.get_indexer(categories), -1).astype(np.intp)[codes] if len(categories) else (
             np.full(m, -1, dtype=np.intp))
-    if n and m >= 2 * n and m % n == 0 and _same_as(column, n, 0, m - n).all():
-        return np.tile(_row_positions(index, column.iloc[:n]), m // n)
     codes, uniques = _text_codes(column)
     if not len(uniques):
         return np.full(m, -1, dtype=np.intp)

@@ -2,13 +2,13 @@
 the catalogue's thresholds, with warnings where the two disagree. Vectorised over communes."""
 from __future__ import annotations
 
-import ctypes
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ntm_data.codes import codes as text_codes
 from ntm_data.layouts.common import warn
 from ntm_data.model import CRITERIA_COLUMNS, INDICATOR_COLUMNS, STATUS_LABELS, Issue, Status
 
@@ -38,88 +38,20 @@ def _fmt(value: float) -> str:
     return f"{value:g}".replace(".", ",")
 
 
-# ---------------------------------------------------------------------------------------------------------
-# Dtype-agnostic integer codes for text columns (object, pandas "str" or category)
-
-
-def _bools(result: Any, missing: bool) -> np.ndarray:
-    if isinstance(result, pd.api.extensions.ExtensionArray):
-        return result.to_numpy(dtype=bool, na_value=missing)
-    return np.asarray(result, dtype=bool)
-
-
-def _changes(array: Any) -> np.ndarray:
-    """bool per adjacent pair: value i+1 differs from value i (a missing value always differs)."""
-    return _bools(array[1:] != array[:-1], True)
-
-
-def _period(keys: Any) -> int:
-    """p when the keys repeat with period p (key i == key i+p throughout, p <= half the length, the first
-    not missing): one table's commune ids down each of its value columns, or the criterion numbers of
-    commune after commune; 0 otherwise."""
-    n = len(keys)
-    if n < 4 or pd.isna(keys[0]):
-        return 0
-    again = np.flatnonzero(_bools(keys[1:4096] == keys[0], False))
-    if not len(again) and n > 4096:
-        again = np.flatnonzero(_bools(keys[1: n // 2 + 1] == keys[0], False))
-    if not len(again) or again[0] + 1 > n // 2:
-        return 0
-    p = int(again[0]) + 1
-    return p if _bools(keys[p:] == keys[:-p], False).all() else 0
-
-
-def _addresses(array: np.ndarray) -> np.ndarray:
-    """The object pointers of an object array as integers (numpy will not view object arrays as numbers;
-    ctypes reads the same buffer). Elements at one address are one object, hence equal values; readers
-    repeat one id or code object down a column, so its runs and periods show here at integer speed."""
-    array = np.ascontiguousarray(array)
-    if not len(array):
-        return np.zeros(0, dtype=np.intp)
-    buffer = (ctypes.c_ssize_t * len(array)).from_address(array.ctypes.data)
-    return np.frombuffer(buffer, dtype=np.intp).copy()
-
-
-def _by_shape(array: Any, keys: Any) -> tuple[np.ndarray, Any] | None:
-    """(codes, distinct values) when `keys` (the values, or their addresses) come in runs or repeat with
-    a period: only the first value of each run, or the first period, is hashed. None otherwise."""
-    n = len(keys)
-    probe = min(n, 4096)
-    if n > 1 and _changes(keys[:probe]).sum() * 4 < probe:
-        starts = np.flatnonzero(np.r_[True, _changes(keys)])
-        if len(starts) * 4 < n:
-            run_codes, uniques = pd.factorize(array.take(starts))
-            return np.repeat(run_codes.astype(np.intp), np.diff(np.r_[starts, n])), uniques
-    if p := _period(keys):
-        block_codes, uniques = pd.factorize(array[:p])
-        return np.resize(block_codes.astype(np.intp), n), uniques
-    return None
-
-
-def _array(column: pd.Series) -> Any:
-    """The column's values without conversion: a numpy array for object columns (pandas' wrapper
-    compares 5x slower), else its ExtensionArray (str, category)."""
-    return column.to_numpy() if column.dtype == object else column.array
-
-
-def _factorize(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """(codes intp, -1 for a missing value; distinct values) of a column of any text dtype. A categorical
-    costs nothing; a column whose values come in runs (one commune's marks side by side, one indicator's
-    values down a column) or repeat with a period (the ids down each value column) hashes one run's or
-    one period's values. Object columns are tried on their objects' addresses first, then on values."""
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        return column.cat.codes.to_numpy().astype(np.intp), column.cat.categories
-    array = _array(column)
-    found = _by_shape(array, _addresses(array)) if column.dtype == object else None
-    if found is None:
-        found = _by_shape(array, array)
-    codes, uniques = found if found is not None else pd.factorize(array)
-    return codes.astype(np.intp, copy=False), pd.Index(uniques, dtype=object if column.dtype == object else None)
+def _in_use(code: np.ndarray, uniques: pd.Index) -> tuple[np.ndarray, pd.Index]:
+    """(code, uniques) without the distinct values no row uses (a categorical's spare categories), so
+    that the frames list only what was read, whatever the reader's dtype."""
+    used = np.bincount(code + 1, minlength=len(uniques) + 1)[1:] > 0
+    if used.all():
+        return code, uniques
+    remap = np.full(len(uniques) + 1, -1, dtype=np.intp)
+    remap[:-1][used] = np.arange(int(used.sum()))
+    return remap[code], uniques[used]
 
 
 def _label_codes(column: pd.Series, labels: tuple[str, ...]) -> np.ndarray:
     """Index in `labels` of each value (-1 for any other value or a missing one)."""
-    codes, uniques = _factorize(column)
+    codes, uniques = text_codes(column)
     lut = np.array([labels.index(u) if isinstance(u, str) and u in labels else -1 for u in uniques] + [-1], dtype=np.int8)
     return lut[codes]
 
@@ -152,6 +84,10 @@ def _take(column: pd.Series, rows: np.ndarray) -> pd.Series:
     marked once, in grid order) the column itself, in its own dtype; otherwise an object column."""
     if len(rows) == len(column) and (rows == np.arange(len(rows))).all():
         return column.reset_index(drop=True)
+    if isinstance(column.dtype, pd.CategoricalDtype) and len(column):  # through the codes, one object per category
+        labels = np.append(column.cat.categories.to_numpy(dtype=object), None)
+        code = column.cat.codes.to_numpy()
+        return pd.Series(labels[np.where(rows >= 0, code.take(np.maximum(rows, 0), mode="clip"), -1)], dtype=object)
     source = column.to_numpy(dtype=object)
     if not len(source):
         return pd.Series(np.full(len(rows), None, dtype=object), dtype=object)
@@ -218,10 +154,10 @@ def _judge(values: pd.DataFrame, pos: np.ndarray, profiles: pd.Series, criteria_
     """Statuses of every value row (see evaluate_indicators); `pos` the commune position of each row,
     `profiles` the threshold profile key per commune position."""
     values = values.reset_index(drop=True)
-    code, codes = _factorize(values["indicator"])
-    criterion_code, criterion_values = _factorize(values["criterion"])
+    code, codes = _in_use(*text_codes(values["indicator"]))
+    criterion_code, criterion_values = _in_use(*text_codes(values["criterion"]))
     kj = _lookup(criterion_code, criterion_values, pd.Index([c.number for c in criteria_set.criteria], dtype=object))
-    profile_code, profile_keys = _factorize(profiles.reset_index(drop=True))
+    profile_code, profile_keys = text_codes(profiles.reset_index(drop=True))
     blank = np.append(np.array([not str(p) for p in profile_keys], dtype=bool), True)  # "" is no profile
     row_profile = np.append(np.where(blank[profile_code], -1, profile_code), -1)[pos]
     pair = (code + 1) * (len(profile_keys) + 1) + (row_profile + 1)
@@ -244,7 +180,7 @@ def _judge(values: pd.DataFrame, pos: np.ndarray, profiles: pd.Series, criteria_
         "value": value,
         "status": _categorical(status, _STATUS_DTYPE),
         "threshold": threshold,
-        "sheet": _categorical(*_factorize(values["sheet"])),  # one or a few sheet names
+        "sheet": _categorical(*_in_use(*text_codes(values["sheet"]))),  # one or a few sheet names
         "cell": values["cell"],
     })
     clash = np.flatnonzero(has_mark & known & (status != by_threshold))
@@ -265,7 +201,7 @@ def evaluate_indicators(values: pd.DataFrame, profiles: pd.Series, criteria_set:
 
     status = the sheet's own mark for the value when given, else value vs threshold, else unknown."""
     ids = profiles.index
-    code, uniques = _factorize(values["commune_id"].reset_index(drop=True))
+    code, uniques = text_codes(values["commune_id"].reset_index(drop=True))
     issues: list[Issue] = []
     judged = _judge(values, _lookup(code, uniques, ids), profiles, criteria_set, year, pd.CategoricalDtype(ids), issues)
     frame = judged.frame.assign(by_threshold=np.asarray(STATUS_LABELS, dtype=object)[judged.by_threshold],
@@ -301,13 +237,13 @@ def evaluate(criteria_set: Any, communes: pd.DataFrame, marks: pd.DataFrame, val
     issues: list[Issue] = []
     values = values.reset_index(drop=True)
     marks = marks.reset_index(drop=True)
-    vcode, vids = _factorize(values["commune_id"])
+    vcode, vids = text_codes(values["commune_id"])
     judged = _judge(values, _lookup(vcode, vids, keys), communes["profile"], criteria_set, year, id_dtype, issues)
     derived, by_values = _derived(judged, criteria_set, n, numbers)
 
-    mcode, mids = _factorize(marks["commune_id"])
+    mcode, mids = text_codes(marks["commune_id"])
     mpos = _lookup(mcode, mids, keys)
-    ccode, cvalues = _factorize(marks["criterion"])
+    ccode, cvalues = text_codes(marks["criterion"])
     mkj = _lookup(ccode, cvalues, criterion_keys)
     flat = mpos * k + mkj
     on_grid = (mpos >= 0) & (mkj >= 0)

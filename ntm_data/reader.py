@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from ntm_data.layouts.common import (
     MARK_COLUMNS,
@@ -230,15 +231,15 @@ def read_tables(grids: tuple[SheetGrid, ...], criteria_set: Any) -> WorkbookRead
             communes = pd.concat([communes, extra.communes], ignore_index=True)
             communes, dup_issues = _dedupe(communes)
             issues += dup_issues
-            marks = pd.concat([marks, extra.marks], ignore_index=True)
-            values = pd.concat([values, extra.values], ignore_index=True)
+            marks = _concat([marks, extra.marks])
+            values = _concat([values, extra.values])
             continue
         for cid, cell in zip(extra.communes["commune_id"], extra.communes["name_cell"], strict=True):
             if cid not in known:
                 name = extra.communes.loc[extra.communes["commune_id"] == cid, "name"].iloc[0]
                 issues.append(warn("commune_not_in_main_table", extra.sheet, cell, name=name, main_sheet=main.sheet))
-        marks = pd.concat([marks, extra.marks[extra.marks["commune_id"].isin(known)]], ignore_index=True)
-        values = pd.concat([values, extra.values[extra.values["commune_id"].isin(known)]], ignore_index=True)
+        marks = _concat([marks, extra.marks[extra.marks["commune_id"].isin(known)]])
+        values = _concat([values, extra.values[extra.values["commune_id"].isin(known)]])
     if not distinct:
         marks = marks.drop_duplicates(["commune_id", "criterion"], keep="first")
         values = values.drop_duplicates(["commune_id", "indicator"], keep="first")
@@ -264,6 +265,23 @@ def read_tables(grids: tuple[SheetGrid, ...], criteria_set: Any) -> WorkbookRead
         issuing_body=areas.issuing_body,
         grouping_name=areas.grouping_name,
     )
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Rows of several tables' marks or values, one after the other. Columns categorical in every
+    table stay categorical (categories united, codes remapped) so evaluation still gets codes."""
+    kept = [f for f in frames if len(f)] or frames[:1]
+    if len(kept) == 1:
+        return kept[0].reset_index(drop=True)
+    out = pd.concat(kept, ignore_index=True)
+    for name in out.columns:
+        columns = [f[name] for f in kept]
+        if all(isinstance(c.dtype, pd.CategoricalDtype) for c in columns):
+            try:
+                out[name] = union_categoricals(columns, ignore_order=True)
+            except TypeError:  # categories of different dtypes: keep what concat made of them
+                pass
+    return out
 
 
 def _columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:

@@ -268,8 +268,8 @@ def _column_of(kind, n):
                                   "shared_period", "shared_runs", "copies_in_runs"])
 @pytest.mark.parametrize("dtype", ["object", "str", "category"])
 @pytest.mark.parametrize("n", [0, 1, 5, 6000])
-def test_factorize_is_exact_whatever_the_shape_and_dtype(kind, dtype, n):
-    from ntm_data.evaluate import _factorize
+def test_codes_are_exact_whatever_the_shape_and_dtype(kind, dtype, n):
+    from ntm_data.codes import codes as _factorize
 
     raw = _column_of(kind, n)
     column = pd.Series(raw, dtype=object).astype(dtype) if dtype != "object" else pd.Series(raw, dtype=object)

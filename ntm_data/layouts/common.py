@@ -209,6 +209,20 @@ def text_array(values: np.ndarray | list[Any]) -> Any:
     return pd.array(array, dtype="str")
 
 
+def categorical(codes: np.ndarray, uniques: Any) -> pd.Categorical:
+    """A categorical over distinct values (object categories) from integer codes (-1: missing): the reader
+    knows each row's commune, criterion, sub-indicator and sheet by position, so consumers get codes
+    instead of hashing 570,000 texts."""
+    dtype = pd.CategoricalDtype(pd.Index(np.asarray(uniques, dtype=object), dtype=object))
+    return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
+
+
+def coded(values: np.ndarray | list[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, distinct values) of a short object array (ids, column keys), missing values coded -1."""
+    found, uniques = pd.factorize(np.asarray(values, dtype=object))
+    return found, np.asarray(uniques, dtype=object)
+
+
 def object_frame(columns: dict[str, Any], length: int) -> pd.DataFrame:
     """A DataFrame whose text columns stay plain object arrays: letting pandas convert 200,000 cell
     names to its Arrow string type costs more than reading them. Floats stay floats; scalars repeat;
@@ -335,8 +349,15 @@ def commune_ids(communes: pd.DataFrame) -> pd.Series:
     no_code = communes["code"].isna()
     district = pd.Series(map_unique_all(communes["district"].fillna("").to_numpy(dtype=object), commune_keys),
                          index=communes.index)
-    spread = pd.DataFrame({"key": keys, "district": district})[no_code].groupby("key")["district"].nunique()
-    namesakes = no_code & keys.isin(spread[spread > 1].index)
+    # A key is a namesake when the communes without a code that carry it lie in more than one district.
+    rows = np.flatnonzero(no_code.to_numpy())
+    key_codes, _ = pd.factorize(keys.to_numpy()[rows])
+    district_codes, districts = pd.factorize(district.to_numpy(dtype=object)[rows])
+    pairs = np.unique(key_codes.astype(np.int64) * (len(districts) + 1) + district_codes)
+    spread = np.bincount(pairs // (len(districts) + 1), minlength=int(key_codes.max(initial=-1)) + 1)
+    namesakes = np.zeros(len(communes), dtype=bool)
+    namesakes[rows] = spread[key_codes] > 1
+    namesakes = pd.Series(namesakes, index=communes.index)
     if namesakes.any():
         ids = ids.where(~namesakes, district + "/" + keys)
     return ids.astype(object)

@@ -18,8 +18,10 @@ from ntm_data.layouts.common import (
     VALUE_COLUMNS,
     TableRead,
     block,
+    categorical,
     cell_grid,
     cells,
+    coded,
     commune_ids,
     display,
     empty_frame,
@@ -239,7 +241,10 @@ class _RowCells:
         self._cells = block(table.sheet, rows, cols)
 
     def block(self, cols: list[int]) -> np.ndarray:
-        return self._cells.take([self._at[c] for c in cols], axis=1)
+        at = [self._at[c] for c in cols]
+        if at and at == list(range(at[0], at[0] + len(at))):  # a run of columns: a slice copies faster
+            return np.ascontiguousarray(self._cells[:, at[0]:at[0] + len(at)])
+        return self._cells.take(at, axis=1)
 
     def column(self, col: int) -> np.ndarray:
         return self._cells[:, self._at[col]]
@@ -303,43 +308,84 @@ def _commune_rows(table: RowTable) -> tuple[list[int], list[str | None], list[An
         special.update(np.flatnonzero(same).tolist())
     stts = _column(body[:end], stt) if stt is not None else [""] * end
     # STT numbers (1, 2, 3) are never Roman: only texts are looked at
-    special.update(i for i, kind in enumerate(map(type, stts))
-                   if kind is not float and isinstance(stts[i], str) and _ROMAN.match(stts[i].strip()))
+    stt_texts = [v.strip() if v.__class__ is str else v.strip() if isinstance(v, str) else "" for v in stts]
+    if "\n" in "".join(stt_texts):  # a line break inside an STT cell: look at each one
+        special.update(i for i, t in enumerate(stt_texts) if _ROMAN.match(t))
+    else:
+        special.update(matching_indices(_ROMAN, stt_texts))
 
-    rows: list[int] = []
-    groups: list[str | None] = []
+    # Only the special rows are looked at one by one (in order: a group row sets the district of the
+    # rows below it); every other row with a filled cell is a commune row.
     issues: list[Any] = []
     group: str | None = None
-    for i in range(end):
-        first = firsts[i]
-        if first is None:
+    kept_special: list[int] = []
+    event_at: list[int] = []  # where the group changes, and to what
+    event_group: list[str | None] = []
+    body_rows = _BodyRows(firsts, names, named, folded_names, stts, keyed)
+    for i in sorted(special):
+        if firsts[i] is None:
             continue
-        if i not in special:
-            rows.append(start + i)
-            groups.append(group)
-            continue
-        r = start + i
-        name = names[i]
-        if not named[i]:
-            if any(not is_blank(grid.value(r, c)) for c in keyed) and not isinstance(first, str):
-                issues.append(warn("missing_name", grid.name, f"{column_letter(name_col)}{r + 1}", row=r + 1))
-            elif isinstance(first, str) and _GROUP.match(fold(first)):
-                group = group_district(first) or group
-            continue
-        folded = folded_names[i]
-        stt_value = stts[i]
-        if _TOTALS.match(folded) and (is_blank(stt_value) or _TOTALS.match(fold(stt_value))):
-            continue
-        merged_across = first_keyed is not None and grid.value(r, first_keyed) == name
-        roman = isinstance(stt_value, str) and bool(_ROMAN.match(stt_value.strip()))
-        if merged_across or roman or _GROUP.match(folded) or _DISTRICT_ROW.match(folded):
-            if _TOTALS.match(folded):
-                continue
+        before = group
+        is_commune, group = _special_row(i, table, start, body_rows, group, issues)
+        if is_commune:
+            kept_special.append(i)
+        if group is not before:
+            event_at.append(i)
+            event_group.append(group)
+    keep = np.fromiter((f is not None for f in firsts[:end]), dtype=bool, count=end)
+    if special:
+        keep[list(special)] = False
+        keep[kept_special] = True
+    at = np.flatnonzero(keep)
+    rows = (at + start).tolist()
+    if event_at:
+        which = np.searchsorted(np.array(event_at), at, side="left") - 1  # the last change above each row
+        groups = np.array(event_group + [None], dtype=object)[which].tolist()
+    else:
+        groups = [None] * len(rows)
+    return rows, groups, issues, ([normal_names[i] for i in at.tolist()], [folded_names[i] for i in at.tolist()])
+
+
+def _special_row(i: int, table: RowTable, start: int, rows: _BodyRows, group: str | None,
+                 issues: list[Any]) -> tuple[bool, str | None]:
+    """(is a commune row, the district in effect below it) for body row i, one that may be something
+    else than a commune: a group or district row names the district of the rows below it; a row with
+    marks but no name is reported."""
+    grid = table.sheet
+    keyed = rows.keyed
+    first_keyed = keyed[0] if keyed else None
+    first = rows.firsts[i]
+    r = start + i
+    name = rows.names[i]
+    if not rows.named[i]:
+        if any(not is_blank(grid.value(r, c)) for c in keyed) and not isinstance(first, str):
+            issues.append(warn("missing_name", grid.name, f"{column_letter(table.name_col)}{r + 1}", row=r + 1))
+        elif isinstance(first, str) and _GROUP.match(fold(first)):
+            group = group_district(first) or group
+        return False, group
+    folded = rows.folded_names[i]
+    stt_value = rows.stts[i]
+    if _TOTALS.match(folded) and (is_blank(stt_value) or _TOTALS.match(fold(stt_value))):
+        return False, group
+    merged_across = first_keyed is not None and grid.value(r, first_keyed) == name
+    roman = isinstance(stt_value, str) and bool(_ROMAN.match(stt_value.strip()))
+    if merged_across or roman or _GROUP.match(folded) or _DISTRICT_ROW.match(folded):
+        if not _TOTALS.match(folded):
             group = group_district(name) or (group_district(f"I. {name}") if roman else None) or group
-            continue
-        rows.append(r)
-        groups.append(group)
-    return rows, groups, issues, ([normal_names[r - start] for r in rows], [folded_names[r - start] for r in rows])
+        return False, group
+    return True, group
+
+
+@dataclass(frozen=True)
+class _BodyRows:
+    """Per body row: first filled cell, name cell, whether named, folded name, STT cell; keyed columns."""
+
+    firsts: list[Any]
+    names: list[Any]
+    named: list[bool]
+    folded_names: list[str]
+    stts: list[Any]
+    keyed: list[int]
 
 
 def read_row_table(table: RowTable, criteria_set: Any) -> TableRead:
@@ -515,24 +561,30 @@ def _marks(table: RowTable, rows: list[int], sheet_cells: _RowCells, ids: np.nda
     flat = raw.ravel()
     codes, uniques = factorize(flat)
     parsed = parse_mark_all(uniques)
-    marks = _taken(parsed, codes)
+    # The mark as a categorical over _MARKS built from the distinct cells' codes (None: unreadable).
+    mark_codes = np.array([_MARKS.index(p) if p in _MARKS else -1 for p in parsed], dtype=np.int8)[codes]
     keys = np.array([c.key for c in crit], dtype=object)
-    frame = object_frame({
-        "commune_id": np.repeat(ids, k),
-        "criterion": np.tile(keys, n),
-        "mark": marks,
-        "raw": flat,
-        "sheet": sheet,
-        "cell": cell_grid(rows, cols, "C"),
-    }, n * k)
     unread = np.flatnonzero(np.array([m is None for m in parsed], dtype=bool)[codes])
     for i in unread.tolist():
         issues.append(unreadable("unknown_mark", sheet, cell_name(rows[i // k], cols[i % k]), flat[i],
                                  criterion=keys[i % k]))
+    id_codes, id_values = coded(ids)
+    key_codes, key_values = coded(keys)
+    commune_codes, criterion_codes, cell_names = np.repeat(id_codes, k), np.tile(key_codes, n), cell_grid(rows, cols, "C")
     if table.layout != "summary":
         # Beside sub-indicator values an empty status cell means "not assessed": derive it instead.
-        frame = frame[~_taken([is_blank(u) for u in uniques], codes).astype(bool)]
-    return frame
+        kept = np.flatnonzero(~np.array([is_blank(u) for u in uniques], dtype=bool)[codes])
+        if len(kept) < n * k:
+            commune_codes, criterion_codes, mark_codes = commune_codes[kept], criterion_codes[kept], mark_codes[kept]
+            flat, cell_names = flat[kept], cell_names.take(kept)
+    return object_frame({
+        "commune_id": categorical(commune_codes, id_values),
+        "criterion": categorical(criterion_codes, key_values),
+        "mark": categorical(mark_codes, _MARKS),
+        "raw": flat,
+        "sheet": categorical(np.zeros(len(flat), dtype=np.int8), [sheet]),
+        "cell": cell_names,
+    }, len(flat))
 
 
 def _values(table: RowTable, rows: list[int], sheet_cells: _RowCells, ids: np.ndarray, criteria_set: Any,
@@ -568,15 +620,17 @@ def _values(table: RowTable, rows: list[int], sheet_cells: _RowCells, ids: np.nd
     plain_mark = np.where(is_nan, text_mark, None)
     plain_bad = is_nan & ~no_value_at & pd.isna(plain_mark) & ~said_unknown
     values = number[at]
-    # (sub-indicator, commune) arrays; marks typed for values are rare, unreadable values rarer
-    marks = plain_mark[at] if any(t is not None for t in plain_mark) else filled(m * n, None).reshape(m, n)
+    # (sub-indicator, commune) arrays; marks typed for values are rare, unreadable values rarer. Marks as
+    # codes into _VALUE_MARKS (-1: none), so that the frame's `mark` is a categorical built from them.
+    plain_code = np.array([_VALUE_MARKS.index(t) if t in _VALUE_MARKS else -1 for t in plain_mark], dtype=np.int8)
+    marks = plain_code[at] if (plain_code >= 0).any() else np.full((m, n), -1, dtype=np.int8)
     bad = plain_bad[at] if plain_bad.any() else np.zeros((m, n), dtype=bool)
     if yes_no.any():
         said = np.array([{"met": 1.0, "not_met": 0.0}.get(t, np.nan) for t in text_mark])
         yes_value = np.where(np.isnan(said), number, said)
         yes_bad = np.isnan(yes_value) & ~blank & ~said_unknown
         values[yes_no] = yes_value[at[yes_no]]
-        marks[yes_no] = None
+        marks[yes_no] = -1
         bad[yes_no] = yes_bad[at[yes_no]]
     outside = np.zeros((m, n), dtype=bool)
     if percent.any():
@@ -601,7 +655,7 @@ def _values(table: RowTable, rows: list[int], sheet_cells: _RowCells, ids: np.nd
         status_bad[with_status] = pd.isna(status)
         given = np.isin(status, ["met", "not_met"])
         sub = marks[with_status]
-        sub[given] = status[given]
+        sub[given] = np.where(status[given] == _VALUE_MARKS[0], 0, 1)
         marks[with_status] = sub
         given_at = np.nonzero(given)
         sub_cells = mark_cells[with_status]
@@ -624,24 +678,23 @@ def _values(table: RowTable, rows: list[int], sheet_cells: _RowCells, ids: np.nd
                                          grid.value(rows[i], status_col), indicator=code))
     values[outside] = np.nan
 
-    code_array = np.array(codes, dtype=object)
+    id_codes, id_values = coded(ids)
+    indicator_codes, indicator_values = coded(codes)
+    criterion_codes, criterion_values = coded([c.split(".")[0] for c in codes])
     return object_frame({
-        "commune_id": np.tile(ids, m),
-        "indicator": np.repeat(code_array, n),
-        "criterion": np.repeat(np.array([c.split(".")[0] for c in codes], dtype=object), n),
+        "commune_id": categorical(np.tile(id_codes, m), id_values),
+        "indicator": categorical(np.repeat(indicator_codes, n), indicator_values),
+        "criterion": categorical(np.repeat(criterion_codes, n), criterion_values),
         "value": values.ravel(),
-        "mark": marks.ravel(),
-        "sheet": sheet,
+        "mark": categorical(marks.ravel(), _VALUE_MARKS),
+        "sheet": categorical(np.zeros(n * m, dtype=np.int8), [sheet]),
         "cell": cell_grid(rows, col_index, "F"),
         "mark_cell": mark_cells.ravel(),
     }, n * m)
 
 
-def _taken(mapped: list[Any], codes: np.ndarray) -> np.ndarray:
-    """Per-distinct results spread back over the cells (object array)."""
-    array = np.empty(len(mapped), dtype=object)
-    array[:] = mapped
-    return array[codes]
+_MARKS = ("met", "not_met", UNKNOWN_MARK)  # a criterion mark; an unreadable one is missing
+_VALUE_MARKS = ("met", "not_met")  # the marks a value row can carry (an explicit "Chưa rõ" is no mark)
 
 
 def _distinct_values(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str | None]]:
