@@ -278,13 +278,7 @@ def block(grid: SheetGrid, rows: list[int], cols: list[int]) -> np.ndarray:
 
 def map_unique(values: np.ndarray, func: Any) -> np.ndarray:
     """func applied once per distinct value (cells repeat a lot: "Đạt" x 10,000), same shape back."""
-    flat = values.ravel()
-    if not len(flat):
-        return np.empty(values.shape, dtype=object)
-    codes, uniques = factorize(flat)
-    mapped = np.empty(len(uniques), dtype=object)
-    mapped[:] = [func(u) for u in uniques]
-    return mapped[codes].reshape(values.shape)
+    return map_unique_all(values, lambda uniques: [func(u) for u in uniques])
 
 
 def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -301,6 +295,8 @@ def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def map_unique_all(values: np.ndarray, func_many: Any) -> np.ndarray:
     """func_many (a list function such as text.parse_number_all) over the distinct values, same shape back."""
+    if not values.size:
+        return np.empty(values.shape, dtype=object)
     codes, uniques = factorize(values.ravel())
     mapped = np.empty(len(uniques), dtype=object)
     mapped[:] = list(func_many(uniques))
@@ -329,10 +325,15 @@ def no_value(value: object) -> bool:
     return is_blank(value) or (isinstance(value, str) and value.strip() in ("-", "--", "---", "…", "..."))
 
 
+# A folded name that starts with a district-level unit ("huyen huu lung", "thanh pho lang son"): a commune is
+# never called so, so a row with such a name heads the communes below it.
+DISTRICT_NAME = re.compile(r"^(huyen|quan|thi xa|thanh pho|tp\.?)\s")
+
+
 def group_district(text: str) -> str | None:
     """'I. Huyện Hữu Lũng' -> 'Huyện Hữu Lũng' when a group row names a district, else None."""
     stripped = re.sub(r"^\s*([IVXLC]+|[A-Z]|\d{1,2})\s*[.)/:\-–]\s*", "", nfc(text))
-    if re.match(r"^(huyen|quan|thi xa|thanh pho|tp\.?)\s", fold(stripped)):
+    if DISTRICT_NAME.match(fold(stripped)):
         return stripped
     return None
 

@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ntm_data.layouts.common import (
+    DISTRICT_NAME,
     MARK_COLUMNS,
     STOP_TEXT,
     VALUE_COLUMNS,
@@ -76,9 +77,6 @@ _TOTALS = re.compile(
 )
 _GROUP = re.compile(r"^([ivxlc]+|[a-h])\s*[.)/:\-–]\s*\S|^(cac xa|nhom xa|xa da dat|xa chua dat|xa dat)")
 _ROMAN = re.compile(r"^([IVXLC]+|[A-H])\.?$")
-# A row naming a district-level unit ("Huyện Hữu Lũng", "Thành phố Lạng Sơn") heads its communes, even when
-# numbered like them or holding their counts: a commune is never called so.
-_DISTRICT_ROW = re.compile(r"^(huyen|quan|thi xa|thanh pho|tp\.?)\s")
 
 
 @dataclass(frozen=True)
@@ -301,7 +299,7 @@ def _commune_rows(table: RowTable) -> tuple[list[int], list[str | None], list[An
     special = {i for i in range(end) if not named[i]}
     special.update(matching_indices(_TOTALS, folded_names))
     special.update(matching_indices(_GROUP, folded_names))
-    special.update(matching_indices(_DISTRICT_ROW, folded_names))
+    special.update(matching_indices(DISTRICT_NAME, folded_names))
     if first_keyed is not None:
         same = np.fromiter(_column(body[:end], first_keyed), dtype=object, count=end) == np.fromiter(
             names[:end], dtype=object, count=end)
@@ -369,7 +367,7 @@ def _special_row(i: int, table: RowTable, start: int, rows: _BodyRows, group: st
         return False, group
     merged_across = first_keyed is not None and grid.value(r, first_keyed) == name
     roman = isinstance(stt_value, str) and bool(_ROMAN.match(stt_value.strip()))
-    if merged_across or roman or _GROUP.match(folded) or _DISTRICT_ROW.match(folded):
+    if merged_across or roman or _GROUP.match(folded) or DISTRICT_NAME.match(folded):
         if not _TOTALS.match(folded):
             group = group_district(name) or (group_district(f"I. {name}") if roman else None) or group
         return False, group
