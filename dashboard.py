@@ -3,9 +3,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ntm_data import analytics
-from ui import frame, render
-from ui.frame import PageContext
+if __name__ == "__main__":  # Streamlit runs every page, this one included, as __main__
+    from ntm_data import analytics
+    from ui import frame, render
+    from ui.frame import PageContext
+else:
+    # `streamlit run dashboard.py` finds `app` and serves it: the same pages, plus a warm-up at server start
+    # that reads the sample while the first browser is still loading Streamlit's front end (ui/startup.py).
+    from ui.startup import lifespan
+
+    app = st.App(__file__, lifespan=lifespan)
 
 # Only what the first figures need is imported above: plotly (ui.charts) and the exports are imported when
 # the charts and downloads are drawn, after the KPI cards have been sent to the browser.
@@ -83,4 +90,5 @@ def body(ctx: PageContext) -> None:
     render.watchlist(ds, lang, key="watchlist")
 
 
-frame.run("overview", body)
+if __name__ == "__main__":
+    frame.run("overview", body)
