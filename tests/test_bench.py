@@ -167,6 +167,58 @@ def test_a_failing_stage_is_a_missed_row_not_a_lost_table(tmp_path, monkeypatch)
     assert all(r.verdict == "MISS" and r.figure == "KeyError: 'boom'" for r in failed.values())
 
 
+def test_script_run_watch_times_the_request_to_the_end_of_the_run() -> None:
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    rerun, heartbeat = BackMsg(), BackMsg()
+    rerun.rerun_script.query_string = ""
+    heartbeat.app_heartbeat = True
+    started, finished = ForwardMsg(), ForwardMsg()
+    started.new_session.name = "x"
+    finished.script_finished = ForwardMsg.FINISHED_SUCCESSFULLY
+    watch = bench._ScriptRunWatch(t0=0.0)
+    watch._sent("not a protobuf frame")
+    watch._sent(heartbeat.SerializeToString())
+    watch._received(started.SerializeToString())
+    assert watch.request is None and watch.finished is None  # only the run request and its end count
+    watch._sent(rerun.SerializeToString())
+    watch._received(b"\xff\xfe garbage")
+    assert watch.request is not None and watch.finished is None
+    watch._received(finished.SerializeToString())
+    first_end = watch.finished
+    assert first_end is not None and first_end >= watch.request
+    watch._received(finished.SerializeToString())  # a later run does not move the first one's end
+    assert watch.finished == first_end
+
+
+def test_start_rows_judge_health_plus_one_page_run_and_show_the_browser_figure(tmp_path, monkeypatch) -> None:
+    figures = {"health": 0.8, "request": 1.9, "finished": 3.0, "page_run": 1.1, "first_overview": 4.4}
+    monkeypatch.setattr(bench, "compile_app", lambda: None)
+    monkeypatch.setattr(bench, "best_start", lambda sample, store, script, repeats: (
+        {**figures, "first_overview": 2.2} if script != bench.DASHBOARD else figures))
+    rows = {r.measurement: r for r in bench._start_rows((("one", tmp_path),), tmp_path / "store", None)}
+    total = rows["start -> first overview = healthy server + one page run (one)"]
+    assert (total.figure, total.verdict) == ("1.90 s", "PASS")
+    drawn = rows["start -> first overview figure drawn in a cold headless Chromium (one)"]
+    assert (drawn.figure, drawn.ratio, drawn.verdict) == ("4.40 s", "2.00x one-metric app", "")
+    figures["page_run"] = 2.3  # 0.8 + 2.3 > 3 s
+    rows = {r.measurement: r for r in bench._start_rows((("one", tmp_path),), tmp_path / "store", None)}
+    assert rows["start -> first overview = healthy server + one page run (one)"].verdict == "MISS"
+
+
+def test_start_rows_without_a_browser_take_the_apptest_first_run(tmp_path, monkeypatch) -> None:
+    none = {"health": 0.7, "request": None, "finished": None, "page_run": None, "first_overview": None}
+    monkeypatch.setattr(bench, "compile_app", lambda: None)
+    monkeypatch.setattr(bench, "best_start", lambda *args: dict(none))
+    rows = bench._start_rows((("one", tmp_path),), tmp_path / "store", {"cold_overview": 1.5})
+    names = [r.measurement for r in rows]
+    assert "first overview page run on the live server (one, AppTest first run: no browser)" in names
+    total = next(r for r in rows if r.measurement.startswith("start -> first overview = "))
+    assert (total.figure, total.verdict) == ("2.20 s", "PASS")
+    assert not any("Chromium (one)" in n for n in names)
+
+
 # ---- the shortcuts taken for national scale keep the exact results ------------------------------------
 @pytest.mark.parametrize("names", [
     ["Hà Nội", "Đồng Tâm", "Ỷ La", "ÂU Cơ", ""], ["  x", "y"], ["a  b"], ["a\nb", "c"], ["x ", "y"], [" x"],
