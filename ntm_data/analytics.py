@@ -486,6 +486,12 @@ def _name_rank(ds: Dataset) -> np.ndarray:
     return _cached(_NAME_RANKS, ds.communes, lambda: _rank_names(ds.communes["name"].to_numpy(dtype=object)))
 
 
+def communes_by_name(ds: Dataset) -> pd.DataFrame:
+    """ds.communes in Vietnamese-aware name order (accents folded, so "Đồng" sorts with "Do"). The order is
+    kept per dataset, so a page's rerun folds no names again."""
+    return ds.communes.iloc[np.argsort(_name_rank(ds), kind="stable")]
+
+
 def _name_rank_of(ds: Dataset, pos: np.ndarray) -> np.ndarray:
     """Name ranks of the communes at `pos`, comparable among themselves (the order _name_rank gives).
     Before the whole dataset's order is known, a few communes are ranked among themselves only: folding

@@ -10,7 +10,7 @@ from ui.frame import PageContext
 
 def body(ctx: PageContext) -> None:
     ds, lang = ctx.ds, ctx.lang
-    communes = render.communes_by_name(ds)
+    communes = analytics.communes_by_name(ds)
     many_districts = communes["district"].nunique() > 1
     labels = render.commune_labels(communes, with_district=many_districts)
     commune_id = state.selectbox(st, state.COMMUNE, ctx.t("ui.profile.choose"), list(communes.index), labels.get)

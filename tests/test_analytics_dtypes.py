@@ -236,3 +236,11 @@ def test_a_few_communes_ranked_alone_keep_the_whole_order():
     whole = a._name_rank(ds)[pos]
     assert np.argsort(alone, kind="stable").tolist() == np.argsort(whole, kind="stable").tolist()
     assert a._name_rank_of(ds, pos).tolist() == whole.tolist()  # once known, the whole order serves
+
+
+def test_communes_by_name_folds_accents():
+    from types import SimpleNamespace
+
+    communes = pd.DataFrame({"name": ["Đồng Tân", "Yên Bình", "Do Nhân", "An Lạc"]}, index=["a", "b", "c", "d"])
+    ds = SimpleNamespace(communes=communes)
+    assert list(a.communes_by_name(ds)["name"]) == ["An Lạc", "Do Nhân", "Đồng Tân", "Yên Bình"]

@@ -225,11 +225,3 @@ def test_large_spread_is_drawn_as_boxes():
     assert list(box.lowerfence) == [0.0, 1.0] and list(box.upperfence) == [98.0, 99.0]
     assert box.text[1] == f"{n // 2:,} communes, {n // 2:,} not met"
     assert list(marks.y) == [95.0, 95.0]
-
-
-def test_communes_by_name_folds_accents():
-    from types import SimpleNamespace
-
-    communes = pd.DataFrame({"name": ["Đồng Tân", "Yên Bình", "Do Nhân", "An Lạc"]}, index=["a", "b", "c", "d"])
-    ds = SimpleNamespace(communes=communes)
-    assert list(render.communes_by_name(ds)["name"]) == ["An Lạc", "Do Nhân", "Đồng Tân", "Yên Bình"]

@@ -413,12 +413,6 @@ def group_table(groups: pd.DataFrame, criteria_set: Any, lang: str) -> tuple[Any
     return number_view(out, lang)
 
 
-def communes_by_name(ds: Any) -> pd.DataFrame:
-    """ds.communes in Vietnamese-aware name order (accents folded, so 'Đồng' sorts with 'Do'), from the
-    order analytics keeps per dataset: no names are folded again on a rerun."""
-    return ds.communes.iloc[np.argsort(analytics._name_rank(ds), kind="stable")]
-
-
 def commune_labels(communes: pd.DataFrame, *, with_district: bool) -> dict[str, str]:
     """commune_id -> 'Vân Nham' or 'Vân Nham (Hữu Lũng)' for pickers (plain text, never markdown)."""
     names = communes["name"].astype(str)
