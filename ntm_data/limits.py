@@ -7,12 +7,15 @@ import html
 import os
 import re
 import struct
+import sys
 import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
 from posixpath import dirname, join, normpath
+
+import numpy as np
 
 try:  # ISA-L inflates about 2.5x faster than zlib, with zlib's API
     from isal import isal_zlib as _zlib
@@ -37,9 +40,9 @@ _DIMENSION = re.compile(rb'<dimension\s+ref="\$?([A-Z]{1,3})\$?(\d{1,12})(?::\$?
 # python-calamine places a cell (<c>, any namespace prefix) at its r="B7" reference, or, without one, after
 # the previous cell of its row; it builds a dense grid over the cells it placed, so one cell far away
 # makes it allocate gigabytes and abort the whole process (SIGABRT; seen with python-calamine 0.9). The
-# <dimension> every real writer emits may lie, so every cell is looked at: one regex passes over each
-# <c r="REF"> with REF inside the dimension and stops on anything else (see _SheetScan). That regex is
-# most of this module's cost (about 10% of calamine's own parse). Calamine does refuse a part that
+# <dimension> every real writer emits may lie, so every cell is looked at: every "<c" is found with numpy
+# and its r="REF" decoded with array operations, and only the tags not proven inside the dimension are
+# handed to one regex, which stops on the rest (see _SheetScan). Calamine does refuse a part that
 # inflates past its declared size by itself ("File is larger than its declared uncompressed size"),
 # but the sizes are checked here too, since every part is inflated anyway.
 _PREFIXED_CELL = re.compile(rb":c[\s/>]")
@@ -128,6 +131,15 @@ def column_number(letters: bytes | str) -> int:
     for ch in letters if isinstance(letters, str) else letters.decode("ascii"):
         number = number * 26 + ord(ch) - 64
     return number
+
+
+def column_letters(number: int) -> str:
+    """1-based column number -> Excel letters: 1 -> "A", 702 -> "ZZ" ("" for 0)."""
+    letters = ""
+    while number > 0:
+        number, rem = divmod(number - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
 
 
 def check_grid_size(rows: int, columns: int, sheet: str | None, where: str,
@@ -360,15 +372,109 @@ def _within(rows: int, columns: int) -> re.Pattern[bytes]:
     """A regex finding every cell start tag except <c r="REF"> with REF inside A1:(columns, rows).
     Column alternatives of the corner's length come first (most cells of a wide sheet have them) and
     shorter numbers are matched possessively: about 1.5x faster than the plain spelling."""
-    letters, number = "", columns
-    while number:
-        number, rem = divmod(number - 1, 26)
-        letters = chr(65 + rem) + letters
+    letters = column_letters(columns)
     cols = _up_to(letters, "A", "A", "Z") + ([f"[A-Z]{{1,{len(letters) - 1}}}+"] if len(letters) > 1 else [])
     digits = str(rows)
     shorter = [f"[1-9][0-9]{{0,{len(digits) - 2}}}+"] if len(digits) > 1 else []
     row_alts = [f'{alt}"' for alt in shorter + _up_to(digits, "1", "0", "9")]
     return re.compile(f'<c(?! r="(?:{"|".join(cols)})(?:{"|".join(row_alts)}))(?=[\\s/>])'.encode())
+
+
+# --- The vectorised check: which "<c" tags are surely <c r="REF"> with REF inside the corner
+_VECTOR_TEXT = 128 * 1024  # below this numpy's per-call cost outweighs the regex it saves
+_BLOCK = 512 * 1024  # text looked at per array step: its temporaries stay in the CPU cache
+_CELL_PREFIX = int.from_bytes(b'<c r="', "little")
+_BYTE_01 = np.uint64(0x0101010101010101)
+
+
+@lru_cache(maxsize=64)
+def _bounds(rows: int, columns: int) -> tuple[np.uint64, np.uint64] | None:
+    """The corner's letters and digits as big-endian numbers (so that numeric order is the order of
+    equal-length strings), or None when a reference inside it may not fit the 8 bytes looked at (or the
+    machine is big-endian: _proven reads flag bytes as little-endian words)."""
+    letters, digits = column_letters(columns), str(rows)
+    if not letters or rows < 1 or len(letters) + len(digits) + 1 > 8 or sys.byteorder != "little":
+        return None
+    return np.uint64(int.from_bytes(letters.encode(), "big")), np.uint64(int.from_bytes(digits.encode(), "big"))
+
+
+def _unproven_cells(text: bytes, start: int, end: int, bounds: tuple[np.uint64, np.uint64]) -> tuple[bool, list[int]]:
+    """Whether text[start:end] holds ":c" (a namespace-prefixed cell may), and, in order, every "<c"
+    in it except those proven to start <c r="REF"> with REF inside the corner `bounds` (uppercase
+    letters up to the corner's, digits up to its row without a leading zero, then the closing quote,
+    all before `end`): tags _within's lookahead lets pass, so the regex still decides on all others."""
+    data = np.frombuffer(text, np.uint8)
+    size = min(_BLOCK, end - 1 - start) + 8
+    flags, nexts = np.zeros(size, np.uint8), np.empty(size, np.bool_)
+    first_checked, last_checked = 2, end - 14  # 2 bytes before "<c" and the reference's 8 are read
+    colon = False
+    unproven: list[np.ndarray] = []
+    for lo in range(start, end - 1, _BLOCK):
+        hi = min(lo + _BLOCK, end - 1)
+        k = hi - lo
+        # "<c" and ":c" (and the rare "8c", ">c") in one pass: those four bytes differ only in bits 1-2.
+        hit = flags[:k].view(np.bool_)
+        np.bitwise_and(data[lo:hi], 0xF9, out=flags[:k])
+        np.equal(flags[:k], 0x38, out=hit)
+        np.equal(data[lo + 1:hi + 1], 0x63, out=nexts[:k])
+        np.logical_and(hit, nexts[:k], out=hit)
+        flags[k:k + 8] = 0
+        found = _set_bytes(flags[:k + 8 - k % 8].view(np.uint64))
+        found += lo
+        lead = data[found]
+        colon = colon or bool((lead == 0x3A).any())
+        tags = found[lead == 0x3C]
+        if tags.size and (tags[0] < first_checked or tags[-1] > last_checked):
+            inside = (tags >= first_checked) & (tags <= last_checked)
+            inside[inside] = _proven(text, tags[inside], *bounds)
+            unproven.append(tags[~inside])
+        else:
+            unproven.append(tags[~_proven(text, tags, *bounds)])
+    return colon, np.concatenate(unproven).tolist() if unproven else []
+
+
+def _set_bytes(words: np.ndarray) -> np.ndarray:
+    """Offsets of the non-zero bytes of `words` (each byte 0 or 1), ascending: found a word at a time
+    (tags are 8 bytes apart or more in any real sheet), much faster than byte by byte."""
+    index = np.flatnonzero(words != 0)
+    bits = words[index]
+    low = bits & (np.uint64(0) - bits)
+    if (bits != low).any():  # two in one word ("<c/><c/>"): take every byte
+        return np.flatnonzero(words.view(np.uint8))
+    return index * 8 + (np.bitwise_count(low - np.uint64(1)) >> np.uint8(3))
+
+
+def _proven(text: bytes, tags: np.ndarray, letters_be: np.uint64, digits_be: np.uint64) -> np.ndarray:
+    """For "<c" positions `tags` (each at least 2 bytes after the text's start and 14 before its end):
+    True where the tag is surely inside the corner. The 8 bytes after '<c r="' are one 64-bit word,
+    one flag byte per letter, digit and quote: the letters must be a non-empty prefix, the digits the
+    rest up to the first quote, the first digit not "0"; right-aligned big-endian, letters and digits
+    then compare as numbers."""
+    if not tags.size:
+        return np.zeros(0, np.bool_)
+    record = np.ndarray((len(text) - 15,), "V16", text, 0, (1,))[tags - 2]  # 2 bytes, '<c r="', 8 bytes
+    halves = record.view(np.uint64).reshape(-1, 2)
+    word = np.ascontiguousarray(halves[:, 1])
+    raw = word.view(np.uint8).reshape(-1, 8)
+    shifted = raw - np.uint8(0x30)  # digits 0-9, capital letters 0x11-0x2A
+    digit = (shifted < 10).view(np.uint64).ravel()
+    letter = (shifted - np.uint8(0x11) < 26).view(np.uint64).ravel()
+    zero = (shifted == 0).view(np.uint64).ravel()
+    quote = (raw == 0x22).view(np.uint64).ravel()
+    before = (quote - np.uint64(1)) & ~quote  # all bits of the bytes before the first quote
+    letter &= before
+    digit &= before
+    letters = letter * np.uint64(0xFF)
+    first_digit = letters + np.uint64(1)  # 0x01 in the byte after the last letter
+    bad = ((letter | digit) ^ (before & _BYTE_01)) | (letters & first_digit) | (zero & first_digit)
+    bad |= (halves[:, 0] >> np.uint64(16)) ^ _CELL_PREFIX
+    ok = bad == 0
+    # Now the reference is letters then digits; both parts must be non-empty (value 0 wraps round).
+    column = word & letters
+    row = (word & before) ^ column
+    ok &= (column.byteswap() >> (64 - np.bitwise_count(letters))) - np.uint64(1) < letters_be
+    ok &= (row.byteswap() >> (64 - np.bitwise_count(before))) - np.uint64(1) < digits_be
+    return ok
 
 
 def _up_to(target: str, first: str, low: str, high: str) -> list[str]:
@@ -388,8 +494,8 @@ class _SheetScan:
     place and the cells it would read as empty although they hold an error or a formula.
 
     Modes, decided on the part's head: "fast" (a <dimension>, or the corner a "probe" pass found, bounds
-    the sheet; one regex stops on cells outside it or written unusually, which are then placed one by
-    one), "probe" (no dimension: a first pass takes the head's widest column and the last row of each
+    the sheet; array operations prove most cells inside it, and one regex stops on the others that are
+    outside it or written unusually, which are then placed one by one), "probe" (no dimension: a first pass takes the head's widest column and the last row of each
     piece, then a "fast" pass checks every cell against them), "walk" (cells without references, or
     namespace-prefixed tags: every row and cell tag is followed) and "other" (not a worksheet).
     Pieces are cut after a row's end tag, so that no cell is split between two of them.
@@ -475,11 +581,22 @@ class _SheetScan:
         if self.mode == "walk":
             self._walk(text, start, end)
             return
-        if text.find(b":", start, end) != -1 and _PREFIXED_CELL.search(text, start, end):
+        bounds = _bounds(*self.corner) if end - start >= _VECTOR_TEXT else None
+        if bounds is None:
+            if text.find(b":", start, end) != -1 and _PREFIXED_CELL.search(text, start, end):
+                raise _Unplaced
+            while m := self.within.search(text, start, end):
+                self._place_tag(text, m.start(), end)
+                start = m.end()
+            return
+        colon, unproven = _unproven_cells(text, start, end, bounds)
+        if colon and _PREFIXED_CELL.search(text, start, end):
             raise _Unplaced
-        while m := self.within.search(text, start, end):
-            self._place_tag(text, m.start(), end)
-            start = m.end()
+        # The regex decides on every "<c" not proven inside the corner (it matches nowhere else), in
+        # order, so a corner widened by one cell is used for the next, exactly as its own search would.
+        for pos in unproven:
+            if self.within.match(text, pos, end):
+                self._place_tag(text, pos, end)
 
     def _special(self, text: bytes, start: int, end: int) -> None:
         """Note error cells and formulas saved without a result. Only <sheetData> is looked at, so that
@@ -489,6 +606,8 @@ class _SheetScan:
             if start == -1:
                 return
             self.in_data = True
+        if text.find(b"#", start, end) == -1 and text.find(b"f", start, end) == -1:
+            return  # the gates below would not fire on a part of this text either
         data_end = text.find(b"</sheetData", start, end)
         end = end if data_end == -1 else data_end
         if text.find(b"#", start, end) != -1 and text.find(b't="e"', start, end) != -1:

@@ -459,3 +459,173 @@ def test_limits_hold_for_any_placement_calamine_makes():
             except ReadError:
                 continue  # empty cells count too: stricter than calamine, never looser
             assert sheet.rows >= height and sheet.columns >= width
+
+
+# --- The vectorised check (limits._unproven_cells / _proven): the same results as the regex alone
+def both_ways(data: bytes, monkeypatch, limits: Limits = DEFAULT_LIMITS, block: int = 257, piece: int | None = None):
+    """workbook_stats with the vectorised check on every scanned text (in blocks of `block` bytes, so
+    that tags straddle block boundaries) and with the regex alone: the stats, or the refusal's issue."""
+    from ntm_data import limits as module
+
+    def run(vector_text: int):
+        with monkeypatch.context() as patch:
+            patch.setattr(module, "_VECTOR_TEXT", vector_text)
+            patch.setattr(module, "_BLOCK", block)
+            if piece:
+                patch.setattr(module, "_PIECE", piece)
+            try:
+                return workbook_stats(data, limits)
+            except ReadError as error:
+                return error.issue
+
+    fast, regex = run(0), run(1 << 60)
+    assert fast == regex
+    return fast
+
+
+def grid_sheet(rows: int = 40, columns: int = 30, *, dimension: str | None = "auto", extra: bytes = b"",
+               extra_row: int = 20, head: bytes = SHEET_HEAD) -> bytes:
+    """A sheet of numbers as writers spell it (<c r="B7" s="1"><v>..</v></c>), `extra` cells appended to
+    row `extra_row`; the dimension is the real one unless given."""
+    from ntm_data.limits import column_letters
+
+    body = []
+    for r in range(1, rows + 1):
+        cells = b"".join(b'<c r="%s%d" s="1"><v>%d</v></c>' % (column_letters(c).encode(), r, c)
+                         for c in range(1, columns + 1))
+        body.append(b'<row r="%d" spans="1:%d">' % (r, columns) + cells + (extra if r == extra_row else b"")
+                    + b"</row>")
+    if dimension == "auto":
+        dimension = f"A1:{column_letters(columns)}{rows}"
+    cols = b'<cols><col min="1" max="2" width="9"/></cols>'
+    return minimal_xlsx(sheet_xml(body, dimension=dimension, head=head + cols))
+
+
+@pytest.mark.parametrize(("extra", "expected"), [
+    (b"", (40, 30)),
+    (b'<c r="AD40"><v>1</v></c>', (40, 30)),  # the exact corner
+    (b'<c r="AD41"><v>1</v></c>', (41, 30)),  # one row past it
+    (b'<c r="AE40"><v>1</v></c>', (40, 31)),  # one column past it
+    (b'<c r="AE41"/>', (41, 31)),  # both, self-closing
+    (b'<c r="A9"/><c r="AD900"><v>1</v></c><c r="B9"/>', (900, 30)),  # out of order inside a normal row
+    (b'<c r="ZZ5"><v>1</v></c>', (40, 702)),
+    (b'<c r="a40"><v>1</v></c>', (40, 30)),  # lower case: calamine reads it; the regex places it
+    (b'<c r="ae40"><v>1</v></c>', (40, 31)),
+    (b'<c r="$AE$40"><v>1</v></c>', (40, 31)),  # "$": not proven, placed at AE40
+    (b'<c r="A040"><v>1</v></c>', (40, 30)),  # leading zero: placed (row 40)
+    (b'<c r="A0"><v>1</v></c>', (40, 30)),  # row 0
+    (b'<c r="A45" ><v>1</v></c>', (45, 30)),  # space before ">"
+    (b"<c r='A46'><v>1</v></c>", (46, 30)),  # single quotes
+    (b'<c  r="A47"><v>1</v></c>', (47, 30)),  # two spaces
+    (b'<c\tr="A48"><v>1</v></c>', (48, 30)),  # tab after "<c"
+    (b'<c\nr="AF40"><v>1</v></c>', (40, 32)),  # newline after "<c"
+    (b'<c s="1" r="A49"><v>1</v></c>', (49, 30)),  # r not first
+    (b'<col min="1"/><cols/><color rgb="FF0000FF"/>', (40, 30)),  # not cells
+    (b'<c r="A1"', (40, 30)),  # a tag cut short at the end of its row
+])
+def test_vectorised_check_places_what_the_regex_places(monkeypatch, extra, expected):
+    stats = both_ways(grid_sheet(extra=extra), monkeypatch)
+    sheet = stats.sheets[0]
+    assert (sheet.rows, sheet.columns) == expected
+
+
+@pytest.mark.parametrize(("extra", "code"), [
+    (b'<c r="AAA40"><v>1</v></c>', "limit.columns"),  # three letters: column 703
+    (b'<c r="XFD1048576"><v>1</v></c>', "limit.rows"),
+    (b'<c r="A900000"/>', "limit.rows"),  # far row, self-closing, inside a normal row
+    (b'<c r="B123456789012"><v>1</v></c>', "limit.rows"),  # 12 digits: more than the 8 bytes looked at
+    (b"<c><v>1</v></c>" * 700, "limit.columns"),  # without r: placed one by one after the row's last cell
+    (b"<c/>" * 700 + b"<c><v>1</v></c>", "limit.columns"),  # "<c/>" (several in 8 bytes) still moves right
+    (b'<x:c r="A1"/>' + b"<x:c><x:v>1</x:v></x:c>" * 702, "limit.columns"),  # a namespace prefix
+])
+def test_vectorised_check_refuses_what_the_regex_refuses(monkeypatch, extra, code):
+    assert both_ways(grid_sheet(extra=extra), monkeypatch).code == code
+
+
+@pytest.mark.parametrize("dimension", [None, "A1:B2", "A1:AD40", "A1:C3", "A1:ZZ1", "AD40"])
+def test_vectorised_check_with_any_dimension(monkeypatch, dimension):
+    """Without one the corner comes from the sheet's head; a lying one is widened cell by cell."""
+    stats = both_ways(grid_sheet(dimension=dimension, extra=b'<c r="AE7"><v>1</v></c>'), monkeypatch)
+    assert (stats.sheets[0].rows, stats.sheets[0].columns) >= (40, 31)
+
+
+def test_vectorised_check_with_three_letter_corner(monkeypatch):
+    """Corner AAC12: three letters and four digits still fit the 8 bytes the check reads."""
+    limits = Limits(max_columns=800, max_cells=10_000_000)
+    stats = both_ways(grid_sheet(rows=12, columns=705, extra=b'<c r="AAC12"/>', extra_row=12), monkeypatch, limits)
+    assert (stats.sheets[0].rows, stats.sheets[0].columns) == (12, 705)
+    error = both_ways(grid_sheet(rows=12, columns=705, extra=b'<c r="AEA12"/>', extra_row=12), monkeypatch, limits)
+    assert error.code == "limit.columns" and error.params["columns"] == "807"
+
+
+@pytest.mark.parametrize("piece", [997, 4096])
+def test_vectorised_check_across_piece_boundaries(monkeypatch, piece):
+    """Pieces far shorter than a row: every tag is cut by some piece boundary somewhere."""
+    stats = both_ways(grid_sheet(extra=b'<c r="AE12"/><c r="A41"/>', extra_row=12), monkeypatch, piece=piece)
+    # AE12 widens the corner (and doubles its rows), so A41 falls inside it: out-of-order rows are only
+    # bounded, the last row of each piece keeps the depth exact.
+    assert (stats.sheets[0].rows, stats.sheets[0].columns) == (40, 31)
+    error = both_ways(grid_sheet(extra=b'<c r="AD600000"/>', extra_row=12), monkeypatch, piece=piece)
+    assert error.code == "limit.rows"
+
+
+def test_vectorised_check_notes_special_cells(monkeypatch):
+    extra = b'<c r="C20" t="e"><v>#N/A</v></c><c r="D20"><f>SUM(A1:A2)</f></c>'
+    sheet = both_ways(grid_sheet(extra=extra), monkeypatch).sheets[0]
+    assert sheet.special == ((19, 2, "error", "#N/A"), (19, 3, "formula", "SUM(A1:A2)"))
+
+
+def test_unproven_cells_is_a_superset_of_the_regex_matches():
+    """On random cell tags (any spelling, any corner) every "<c" the regex stops on is handed to it,
+    and nothing but "<c" positions is."""
+    from ntm_data.limits import _bounds, _unproven_cells, _within
+
+    rng = random.Random(11)
+    pieces = [b'<c r="', b"<c ", b"<c>", b"<c/>", b"<c\t", b"<col ", b"<x:c ", b'r="', b'"', b"'", b"$", b"0", b"1",
+              b"9", b"A", b"Z", b"a", b"AB", b"ZZZ", b"12345", b"99999999", b" s=\"1\"", b"/>", b">", b"<v>1</v></c>"]
+    for _ in range(300):
+        text = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 120)))
+        rows, columns = rng.choice([1, 9, 10, 99, 100, 12345, 999999]), rng.choice([1, 26, 27, 52, 702, 703, 16384])
+        bounds = _bounds(rows, columns)
+        if bounds is None:
+            continue
+        start = rng.randint(0, 3) if len(text) > 3 else 0
+        end = rng.randint(start, len(text)) if text else 0
+        if end - start < 2:
+            continue
+        _, unproven = _unproven_cells(text, start, end, bounds)
+        matched = [m.start() for m in _within(rows, columns).finditer(text, start, end)]
+        assert set(matched) <= set(unproven), (text, start, end, rows, columns)
+        assert all(text.startswith(b"<c", pos) and start <= pos < end - 1 for pos in unproven)
+        assert unproven == sorted(set(unproven))
+
+
+def test_vectorised_check_agrees_with_the_regex_on_random_sheets(monkeypatch):
+    """Random sheets of cells near a random corner, spelled in every way the regex treats apart."""
+    from ntm_data.limits import column_letters
+
+    rng = random.Random(5)
+
+    def ref(rows: int, columns: int) -> str:
+        column = column_letters(max(1, columns + rng.randint(-3, 2)))
+        row = str(max(0, rows + rng.randint(-3, 2)))
+        spelling = rng.random()
+        if spelling < 0.05:
+            return f" r='{column}{row}'"
+        if spelling < 0.1:
+            return f' r="{column.lower()}0{row}"'
+        if spelling < 0.13:
+            return ""
+        return f' r="{column}{row}"'
+
+    for _ in range(60):
+        rows, columns = rng.randint(1, 120), rng.randint(1, 60)
+        body = []
+        for r in range(1, rng.randint(2, 30)):
+            cells = "".join(rng.choice([f"<c{ref(rows, columns)}/>", f'<c{ref(rows, columns)} s="1"><v>1</v></c>',
+                                        f'<c r="{column_letters(rng.randint(1, columns))}{r}"><v>2</v></c>'])
+                            for _ in range(rng.randint(0, 12)))
+            body.append(f'<row r="{r}">{cells}</row>'.encode())
+        dimension = rng.choice([None, f"A1:{column_letters(columns)}{rows}", "A1:B2"])
+        limits = Limits(max_rows=rng.randint(50, 200), max_columns=rng.randint(30, 80), max_cells=rng.randint(500, 9000))
+        both_ways(minimal_xlsx(sheet_xml(body, dimension=dimension)), monkeypatch, limits, block=rng.choice([3, 64, 999]))
