@@ -12,10 +12,16 @@ from ntm_data.codes import codes as text_codes
 from ntm_data.layouts.common import warn
 from ntm_data.model import CRITERIA_COLUMNS, INDICATOR_COLUMNS, STATUS_LABELS, Issue, Status
 
+try:  # pandas >= 3.0: a frame from ready column arrays, without consolidating them
+    from pandas.api.internals import create_dataframe_from_blocks as _from_blocks
+except ImportError:  # pragma: no cover
+    _from_blocks = None
+
 MET, NOT_MET, UNKNOWN = Status.MET.value, Status.NOT_MET.value, Status.UNKNOWN.value
 # Status codes (int8) index STATUS_LABELS: 0 met, 1 not_met, 2 unknown; a mark's index in (MET, NOT_MET)
 # is therefore its status code.
 _MET, _NOT_MET, _UNKNOWN = (STATUS_LABELS.index(s) for s in (MET, NOT_MET, UNKNOWN))
+_I8 = np.arange(len(STATUS_LABELS), dtype=np.int8)  # status codes as int8 scalars: np.where keeps int8
 SOURCE_LABELS = ("sheet", "derived", "none")
 _STATUS_DTYPE = pd.CategoricalDtype(list(STATUS_LABELS))
 _SOURCE_DTYPE = pd.CategoricalDtype(list(SOURCE_LABELS))
@@ -26,8 +32,9 @@ class Evaluation:
     """criteria: CRITERIA_COLUMNS, one row per commune x criterion of the set (communes order, then
     catalogue order); indicators: INDICATOR_COLUMNS, one row per value read; issues: disagreements.
     commune_id, criterion, status, source, indicator and the indicators' sheet are categorical (commune_id's
-    categories are the communes index, so its codes are commune positions); cell keeps the reader's dtype,
-    as does the criteria's sheet when every criterion has its mark (object with None otherwise)."""
+    categories are the communes index, so its codes are commune positions); cell keeps the reader's dtype
+    and so does the criteria's sheet (a missing one is that dtype's missing value: NaN in a "str" or
+    categorical column, None in an object one)."""
 
     criteria: pd.DataFrame
     indicators: pd.DataFrame
@@ -72,6 +79,19 @@ def _first(keys: np.ndarray, size: int) -> np.ndarray | None:
     return ~pd.Series(keys).duplicated().to_numpy()
 
 
+def _frame(columns: dict[str, Any]) -> pd.DataFrame:
+    """pd.DataFrame(columns) for same-length columns on a RangeIndex (Series, numpy or pandas arrays), each
+    column its own block: pandas would copy the 570,000-row float columns into one 2-D block."""
+    length = len(next(iter(columns.values())))
+    arrays = [c.array if isinstance(c, pd.Series) and not isinstance(c.dtype, np.dtype)
+              else np.asarray(c) for c in columns.values()]
+    if _from_blocks is None or any(isinstance(a, np.ndarray) and a.dtype == object for a in arrays):
+        return pd.DataFrame(columns)
+    blocks = [(a if isinstance(a, pd.api.extensions.ExtensionArray) else a.reshape(1, length), np.array([i]))
+              for i, a in enumerate(arrays)]
+    return _from_blocks(blocks, index=pd.RangeIndex(length), columns=pd.Index(list(columns)))
+
+
 def _categorical(codes: np.ndarray, dtype: pd.CategoricalDtype | pd.Index) -> pd.Series:
     """A categorical column from codes (-1: missing) over a dtype or distinct values (unique)."""
     if not isinstance(dtype, pd.CategoricalDtype):
@@ -80,14 +100,18 @@ def _categorical(codes: np.ndarray, dtype: pd.CategoricalDtype | pd.Index) -> pd
 
 
 def _take(column: pd.Series, rows: np.ndarray) -> pd.Series:
-    """column's values at `rows` (-1: None). When `rows` is every row in order (each commune x criterion
-    marked once, in grid order) the column itself, in its own dtype; otherwise an object column."""
+    """column's values at `rows` (-1: missing). When `rows` is every row in order (each commune x criterion
+    marked once, in grid order) the column itself, in its own dtype; a pandas "str" column (the reader's
+    cell names) or a categorical (its sheet names) stays one, missing where rows is -1 (no Python object
+    per row); otherwise an object column with None."""
     if len(rows) == len(column) and (rows == np.arange(len(rows))).all():
         return column.reset_index(drop=True)
-    if isinstance(column.dtype, pd.CategoricalDtype) and len(column):  # through the codes, one object per category
-        labels = np.append(column.cat.categories.to_numpy(dtype=object), None)
+    if isinstance(column.dtype, pd.StringDtype) and len(column):
+        return pd.Series(column.array.take(rows, allow_fill=True))
+    if isinstance(column.dtype, pd.CategoricalDtype) and len(column):  # through the codes, missing where -1
         code = column.cat.codes.to_numpy()
-        return pd.Series(labels[np.where(rows >= 0, code.take(np.maximum(rows, 0), mode="clip"), -1)], dtype=object)
+        taken = np.where(rows >= 0, code.take(np.maximum(rows, 0), mode="clip"), -1).astype(code.dtype, copy=False)
+        return pd.Series(pd.Categorical.from_codes(taken, dtype=column.dtype, validate=False))
     source = column.to_numpy(dtype=object)
     if not len(source):
         return pd.Series(np.full(len(rows), None, dtype=object), dtype=object)
@@ -160,7 +184,10 @@ def _judge(values: pd.DataFrame, pos: np.ndarray, profiles: pd.Series, criteria_
     profile_code, profile_keys = text_codes(profiles.reset_index(drop=True))
     blank = np.append(np.array([not str(p) for p in profile_keys], dtype=bool), True)  # "" is no profile
     row_profile = np.append(np.where(blank[profile_code], -1, profile_code), -1)[pos]
-    pair = (code + 1) * (len(profile_keys) + 1) + (row_profile + 1)
+    pair = code + 1  # (code + 1) * (profiles + 1) + (row_profile + 1), in place: no 570,000-row temporaries
+    pair *= len(profile_keys) + 1
+    pair += row_profile
+    pair += 1
     used = np.zeros((len(codes) + 1) * (len(profile_keys) + 1), dtype=bool)
     used[pair] = True
     table = _threshold_table(codes, profile_keys, used, criteria_set, year)
@@ -169,11 +196,11 @@ def _judge(values: pd.DataFrame, pos: np.ndarray, profiles: pd.Series, criteria_
     known = ~np.isnan(value) & ~np.isnan(threshold)
     with np.errstate(invalid="ignore"):
         passes = np.where(lower, value <= threshold, value >= threshold)
-    by_threshold = np.where(known, np.where(passes, _MET, _NOT_MET), _UNKNOWN).astype(np.int8)
+    by_threshold = np.where(known, np.where(passes, _I8[_MET], _I8[_NOT_MET]), _I8[_UNKNOWN])
     mark = _label_codes(values["mark"], (MET, NOT_MET))
     has_mark = mark >= 0
-    status = np.where(has_mark, mark, by_threshold).astype(np.int8)
-    frame = pd.DataFrame({
+    status = np.where(has_mark, mark, by_threshold).astype(np.int8, copy=False)
+    frame = _frame({
         "commune_id": _id_column(values["commune_id"], pos, ids),
         "indicator": _categorical(code, codes),
         "criterion": _categorical(criterion_code, criterion_values),
@@ -263,7 +290,7 @@ def evaluate(criteria_set: Any, communes: pd.DataFrame, marks: pd.DataFrame, val
     source_row[flat[rows]] = rows
     status = np.where(has_mark, mark, derived).astype(np.int8)
     source = np.where(has_mark, 0, np.where(derived != _UNKNOWN, 1, 2)).astype(np.int8)
-    criteria = pd.DataFrame({
+    criteria = _frame({
         "commune_id": _categorical(np.repeat(np.arange(n), k), id_dtype),
         "criterion": _categorical(np.tile(np.arange(k), n), criterion_keys),
         "status": _categorical(status, _STATUS_DTYPE),
@@ -304,7 +331,10 @@ def _derived(judged: _Judged, criteria_set: Any, n: int, numbers: list[str]) -> 
     listed = judged.pos >= 0
     rows: np.ndarray | None = None  # the rows that count; None: every row (the usual case, no copies)
     if listed.all():
-        first = _first(judged.pos * width + judged.code + 1, n * width)
+        key = judged.pos * width
+        key += judged.code
+        key += 1
+        first = _first(key, n * width)
         if first is not None:
             rows = np.flatnonzero(first)
     else:
@@ -320,10 +350,14 @@ def _derived(judged: _Judged, criteria_set: Any, n: int, numbers: list[str]) -> 
 
     pos = (pick(judged.pos) * k + pick(judged.kj)) * 3
     # Per row a class: 0 a catalogued sub-indicator met, 1 not met (catalogued or not), 2 neither.
-    met_class = np.where(pick(in_catalogue), 0, 2).astype(np.int8)
+    # The class through a table: row (catalogued, status code) -> class, as int8 (no 570,000-row int64 temporaries).
+    classes = np.full((2, len(STATUS_LABELS)), 2, dtype=np.int8)
+    classes[:, _NOT_MET] = 1
+    classes[1, _MET] = 0
+    catalogued_base = pick(in_catalogue).astype(np.int8) * np.int8(len(STATUS_LABELS))
     complete = expected > 0
     for target, column in ((derived, pick(judged.status)), (by_values, pick(judged.by_threshold))):
-        cls = np.where(column == _MET, met_class, np.where(column == _NOT_MET, 1, 2))
+        cls = classes.ravel().take(catalogued_base + column)
         tally = np.bincount(pos + cls, minlength=size * 3).reshape(size, 3)
         target[complete & (tally[:, 0] == expected)] = _MET
         target[tally[:, 1] > 0] = _NOT_MET

@@ -253,7 +253,10 @@ def nfc_all(values: Sequence[object]) -> list[str]:
     parts = normal.split("\n")
     if not normal.replace("\n", "").isprintable():
         return [p if _clean(p) else nfc(p) for p in parts]
-    # Printable: only runs of spaces and spaces at either end are left to collapse, in the texts that have one.
+    # Printable: only runs of spaces and spaces at either end are left to collapse, in the texts that have one
+    # (substring tests find out whether any text has one much faster than the regular expression).
+    if not ("  " in normal or "\n " in normal or " \n" in normal or normal[:1] == " " or normal[-1:] == " "):
+        return parts
     spaces = np.fromiter((m.start() for m in _SPACE_RUN.finditer(normal)), dtype=np.int64)
     if len(spaces):
         starts = np.zeros(len(parts), dtype=np.int64)
@@ -352,17 +355,22 @@ _DOT_GROUPS = r"^[+-]?[1-9][0-9]{0,2}(?:\.[0-9]{3})+%?$"
 def parse_number_all(values: Sequence[object]) -> np.ndarray:
     """float64 array of [parse_number(v) for v in values]."""
     out = np.full(len(values), np.nan)
-    text_at: list[int] = []
-    for i, v in enumerate(values):
-        if v.__class__ is float:
-            out[i] = v
-        elif isinstance(v, str):
-            text_at.append(i)
-        else:
-            out[i] = parse_number(v)
-    if not text_at:
-        return out
-    texts = nfc_all([values[i] for i in text_at])
+    text_at: Sequence[int]
+    if set(map(type, values)) == {str}:  # a column of texts ("8.149" inhabitants): no look at each value
+        text_at = range(len(values))
+        texts = nfc_all(list(values))
+    else:
+        text_at = []
+        for i, v in enumerate(values):
+            if v.__class__ is float:
+                out[i] = v
+            elif isinstance(v, str):
+                text_at.append(i)
+            else:
+                out[i] = parse_number(v)
+        if not text_at:
+            return out
+        texts = nfc_all([values[i] for i in text_at])
     array = pa.array(texts, pa.string())
     thousands = pc.match_substring_regex(array, _DOT_GROUPS)
     simple = pc.or_(pc.match_substring_regex(array, _SIMPLE_NUMBER), thousands)

@@ -24,6 +24,11 @@ from ntm_data.text import (
 )
 from ntm_data.workbook import FormulaText, SheetGrid, column_letter
 
+try:  # rows of Python lists into a 2-D object array in one C loop (pandas' own list-of-rows constructor)
+    from pandas._libs.lib import to_object_array as _to_object_array
+except ImportError:  # pragma: no cover
+    _to_object_array = None
+
 try:  # pandas >= 3.0: a frame from ready column arrays, without consolidating them
     from pandas.api.internals import create_dataframe_from_blocks as _from_blocks
 except ImportError:  # pragma: no cover
@@ -143,9 +148,27 @@ def cell_grid(rows: np.ndarray | list[int], cols: np.ndarray | list[int], order:
         return pd.array([], dtype="str")
     letters, letter_lengths = _letter_codes(cols)
     digits, digit_lengths = _digit_codes(rows)
-    if order == "C":
-        return _cell_texts(letters[None, :], letter_lengths[None, :], digits[:, None], digit_lengths[:, None])
-    return _cell_texts(letters[:, None], letter_lengths[:, None], digits[None, :], digit_lengths[None, :])
+    n, k = len(rows), len(cols)
+    # Each view (see _cell_texts) splits into a part that depends on the row alone and, in its first word,
+    # a part that depends on the column alone (its letters and their count; bits disjoint from the row's):
+    # per letter count, one add over the grid for word 0 and one broadcast copy for word 1.
+    views = np.empty((n, k, 2) if order == "C" else (k, n, 2), dtype=np.uint64)
+    grid = views if order == "C" else views.transpose(1, 0, 2)  # (row, col, word) either way
+    col_word0 = letter_lengths | (letters << np.uint64(32))
+    for count in np.unique(letter_lengths).tolist():
+        shift = np.uint64(8 * count)
+        moved = digits << shift  # the digits after `count` letters, text bytes 0-7
+        row_word0 = digit_lengths | (moved << np.uint64(32))
+        row_word1 = (moved >> np.uint64(32)) | ((digits >> (np.uint64(64) - shift)) << np.uint64(32))
+        at = np.flatnonzero(letter_lengths == count)
+        if len(at) == k:
+            np.add(row_word0[:, None], col_word0[None, :], out=grid[:, :, 0])
+            grid[:, :, 1] = row_word1[:, None]
+        else:
+            grid[:, at, 0] = row_word0[:, None] + col_word0[None, at]
+            grid[:, at, 1] = row_word1[:, None]
+    array = pa.Array.from_buffers(pa.string_view(), n * k, [None, pa.py_buffer(views)])
+    return pd.array(array.cast(pa.string()), dtype="str")
 
 
 # A cell name is at most 10 bytes ("XFD1048576"), so it fits inline in an Arrow string view (4 bytes of
@@ -161,18 +184,26 @@ def _letter_codes(cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _digit_codes(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each 1-based row number's digits as a little-endian integer of their ASCII bytes, and their count."""
-    numbers = rows + 1
-    width = len(str(int(numbers.max())))
-    lengths = np.ones(len(numbers), dtype=np.int64)
-    for k in range(1, width):
-        lengths += numbers >= 10**k
+    """Each 1-based row number's digits as a little-endian integer of their ASCII bytes, and their count.
+    A table's cell names are built column by column over the same rows: the last rows' codes are kept."""
+    global _DIGITS
+    cached = _DIGITS
+    if cached is not None and np.array_equal(cached[0], rows):
+        return cached[1], cached[2]
+    numbers = (rows + 1).astype(np.uint64)
+    lengths = np.searchsorted(_POW10[1:], numbers, side="right").astype(np.uint64) + np.uint64(1)
+    width = int(lengths.max())
     codes = np.zeros(len(numbers), dtype=np.uint64)
-    for p in range(width):  # the p-th character from the left
-        exponent = lengths - 1 - p
-        digit = (numbers // 10 ** np.maximum(exponent, 0)) % 10 + 48
-        codes |= np.where(exponent >= 0, digit, 0).astype(np.uint64) << np.uint64(8 * p)
-    return codes, lengths.astype(np.uint64)
+    for p in range(width):  # the p-th character of the number written on `width` digits (leading zeros)
+        codes |= (numbers // _POW10[width - 1 - p] % np.uint64(10) + np.uint64(48)) << np.uint64(8 * p)
+    codes >>= (np.uint64(width) - lengths) * np.uint64(8)  # drop the leading zeros' bytes
+    codes.flags.writeable = lengths.flags.writeable = False  # shared with later calls: read only
+    _DIGITS = (rows.copy(), codes, lengths)
+    return codes, lengths
+
+
+_POW10 = 10 ** np.arange(20, dtype=np.uint64)
+_DIGITS: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # (rows, codes, lengths) of the last call
 
 
 def _cell_texts(letters: np.ndarray, letter_lengths: np.ndarray, digits: np.ndarray,
@@ -212,15 +243,21 @@ def text_array(values: np.ndarray | list[Any]) -> Any:
 def categorical(codes: np.ndarray, uniques: Any) -> pd.Categorical:
     """A categorical over distinct values (object categories) from integer codes (-1: missing): the reader
     knows each row's commune, criterion, sub-indicator and sheet by position, so consumers get codes
-    instead of hashing 570,000 texts."""
-    dtype = pd.CategoricalDtype(pd.Index(np.asarray(uniques, dtype=object), dtype=object))
+    instead of hashing 570,000 texts. `uniques` may be a ready CategoricalDtype (the ids shared by a table's
+    marks and values: 10,000 categories are checked once)."""
+    dtype = uniques if isinstance(uniques, pd.CategoricalDtype) else pd.CategoricalDtype(
+        pd.Index(np.asarray(uniques, dtype=object), dtype=object))
     return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
 
 
 def coded(values: np.ndarray | list[Any]) -> tuple[np.ndarray, np.ndarray]:
-    """(codes, distinct values) of a short object array (ids, column keys), missing values coded -1."""
+    """(codes, distinct values) of a short object array (ids, column keys), missing values coded -1. The
+    codes are in the smallest integer type a categorical over the values keeps (int8 up to 127 values), so
+    that repeating them over 570,000 rows moves 1-2 bytes per row, not 8."""
     found, uniques = pd.factorize(np.asarray(values, dtype=object))
-    return found, np.asarray(uniques, dtype=object)
+    size = len(uniques)
+    small = np.int8 if size < 127 else np.int16 if size < 32_767 else np.int32 if size < 2**31 - 1 else np.int64
+    return found.astype(small), np.asarray(uniques, dtype=object)
 
 
 def object_frame(columns: dict[str, Any], length: int) -> pd.DataFrame:
@@ -255,6 +292,14 @@ def block(grid: SheetGrid, rows: list[int], cols: list[int]) -> np.ndarray:
         return out
     sheet_rows = grid.rows
     try:
+        if len(cols) > 1 and _to_object_array is not None and list(cols) == list(range(cols[0], cols[0] + len(cols))):
+            # A run of columns: pandas copies whole rows into a 2-D object array in one C loop; the run is a
+            # slice of it (no copy when it is every column).
+            lo, hi = cols[0], cols[0] + len(cols)
+            picked = [sheet_rows[r] for r in rows]
+            if picked and min(map(len, picked)) >= hi and all(map(list.__instancecheck__, picked)):
+                whole = _to_object_array(picked)
+                return whole if lo == 0 and hi == whole.shape[1] else np.ascontiguousarray(whole[:, lo:hi])
         if len(cols) == 1:
             c = cols[0]
             out[:, 0] = [sheet_rows[r][c] for r in rows]

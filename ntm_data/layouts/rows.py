@@ -77,6 +77,8 @@ _TOTALS = re.compile(
 )
 _GROUP = re.compile(r"^([ivxlc]+|[a-h])\s*[.)/:\-–]\s*\S|^(cac xa|nhom xa|xa da dat|xa chua dat|xa dat)")
 _ROMAN = re.compile(r"^([IVXLC]+|[A-H])\.?$")
+# A name that may head or total rows rather than name a commune: _TOTALS, _GROUP or DISTRICT_NAME, in one scan.
+_TOTALS_GROUP_DISTRICT = re.compile("|".join(f"(?:{p.pattern})" for p in (_TOTALS, _GROUP, DISTRICT_NAME)))
 
 
 @dataclass(frozen=True)
@@ -235,6 +237,8 @@ class _RowCells:
 
     def __init__(self, table: RowTable, rows: list[int]) -> None:
         cols = sorted({c.col for c in table.columns if c.role != "ignore"} | {table.name_col})
+        if cols[-1] - cols[0] < 2 * len(cols) + 16:  # the run of columns they span reads faster than a pick
+            cols = list(range(cols[0], cols[-1] + 1))
         self._at = {c: i for i, c in enumerate(cols)}
         self._cells = block(table.sheet, rows, cols)
 
@@ -280,15 +284,9 @@ def _commune_rows(table: RowTable) -> tuple[list[int], list[str | None], list[An
         named = list(map(bool, map(str.strip, names)))
     else:
         named = [isinstance(v, str) and bool(v.strip()) for v in names]
-    if all(named):
-        normal_names, folded_names = nfc_fold_all(names)
-    else:
-        named_at = [i for i, ok in enumerate(named) if ok]
-        folded_names = [""] * len(body)
-        normal_names = [""] * len(body)
-        for i, normal, folded in zip(named_at, *nfc_fold_all([names[i] for i in named_at]), strict=True):
-            normal_names[i] = normal
-            folded_names[i] = folded
+    # nfc() and fold() of each name, "" for a row without one (nfc_fold_all takes each text on its own).
+    normal_names, folded_names = nfc_fold_all(names if all(named) else
+                                              [v if ok else "" for v, ok in zip(names, named, strict=True)])
     # Where a body ends: the first row whose first text starts the notes or signatures below the table.
     text_at = [i for i, v in enumerate(firsts) if v.__class__ is str or (v.__class__ is not float and isinstance(v, str))]
     other_at = [i for i in text_at if firsts[i] is not names[i] or not named[i]]
@@ -297,9 +295,7 @@ def _commune_rows(table: RowTable) -> tuple[list[int], list[str | None], list[An
     end = text_at[stops[0]] if stops else len(body)
     del folded_names[end:]
     special = {i for i in range(end) if not named[i]}
-    special.update(matching_indices(_TOTALS, folded_names))
-    special.update(matching_indices(_GROUP, folded_names))
-    special.update(matching_indices(DISTRICT_NAME, folded_names))
+    special.update(matching_indices(_TOTALS_GROUP_DISTRICT, folded_names))
     if first_keyed is not None:
         same = np.fromiter(_column(body[:end], first_keyed), dtype=object, count=end) == np.fromiter(
             names[:end], dtype=object, count=end)
@@ -456,7 +452,8 @@ def read_row_table(table: RowTable, criteria_set: Any) -> TableRead:
         if missing:
             first_row = table.top + 1
             issues.append(warn("missing_criterion_columns", sheet, f"A{first_row}", criteria=", ".join(missing)))
-    ids = communes["commune_id"].to_numpy(dtype=object)
+    id_codes, id_values = coded(communes["commune_id"].to_numpy(dtype=object))
+    ids = (id_codes, pd.CategoricalDtype(pd.Index(id_values, dtype=object)))  # coded once for marks and values
     marks = _marks(table, rows, sheet_cells, ids, issues)
     values = _values(table, rows, sheet_cells, ids, criteria_set, issues)
     met_col = table.first("criteria_met")
@@ -547,8 +544,10 @@ def _years(table: RowTable, role: str, rows: list[int], sheet_cells: _RowCells, 
     return pd.Series(pd.arrays.IntegerArray(years[codes], missing[codes]))
 
 
-def _marks(table: RowTable, rows: list[int], sheet_cells: _RowCells, ids: np.ndarray, issues: list[Any]) -> pd.DataFrame:
-    """MARK_COLUMNS, commune by commune (criteria in column order); cells as a pandas "str" column."""
+def _marks(table: RowTable, rows: list[int], sheet_cells: _RowCells, ids: tuple[np.ndarray, pd.CategoricalDtype],
+           issues: list[Any]) -> pd.DataFrame:
+    """MARK_COLUMNS, commune by commune (criteria in column order); cells as a pandas "str" column. `ids`: each
+    row's commune_id code and their categorical dtype."""
     crit = table.of_role("criterion")
     if not crit or not rows:
         return empty_frame(MARK_COLUMNS)
@@ -566,7 +565,7 @@ def _marks(table: RowTable, rows: list[int], sheet_cells: _RowCells, ids: np.nda
     for i in unread.tolist():
         issues.append(unreadable("unknown_mark", sheet, cell_name(rows[i // k], cols[i % k]), flat[i],
                                  criterion=keys[i % k]))
-    id_codes, id_values = coded(ids)
+    id_codes, id_values = ids
     key_codes, key_values = coded(keys)
     commune_codes, criterion_codes, cell_names = np.repeat(id_codes, k), np.tile(key_codes, n), cell_grid(rows, cols, "C")
     if table.layout != "summary":
@@ -585,8 +584,8 @@ def _marks(table: RowTable, rows: list[int], sheet_cells: _RowCells, ids: np.nda
     }, len(flat))
 
 
-def _values(table: RowTable, rows: list[int], sheet_cells: _RowCells, ids: np.ndarray, criteria_set: Any,
-            issues: list[Any]) -> pd.DataFrame:
+def _values(table: RowTable, rows: list[int], sheet_cells: _RowCells, ids: tuple[np.ndarray, pd.CategoricalDtype],
+            criteria_set: Any, issues: list[Any]) -> pd.DataFrame:
     """VALUE_COLUMNS, sub-indicator by sub-indicator (communes in row order): every value column read as
     one block, each distinct cell content parsed once. Cells as a pandas "str" column."""
     value_cols = table.of_role("indicator")
@@ -676,7 +675,7 @@ def _values(table: RowTable, rows: list[int], sheet_cells: _RowCells, ids: np.nd
                                          grid.value(rows[i], status_col), indicator=code))
     values[outside] = np.nan
 
-    id_codes, id_values = coded(ids)
+    id_codes, id_values = ids
     indicator_codes, indicator_values = coded(codes)
     criterion_codes, criterion_values = coded([c.split(".")[0] for c in codes])
     return object_frame({
