@@ -606,14 +606,20 @@ class _SheetScan:
             if start == -1:
                 return
             self.in_data = True
-        if text.find(b"#", start, end) == -1 and text.find(b"f", start, end) == -1:
-            return  # the gates below would not fire on a part of this text either
+        # An error value starts with "#", a formula tag with "<f": without either byte nothing below can match.
+        errors = text.find(b"#", start, end) != -1
+        formulas = text.find(b"f", start, end) != -1
+        if not (errors or formulas):
+            return
         data_end = text.find(b"</sheetData", start, end)
-        end = end if data_end == -1 else data_end
-        if text.find(b"#", start, end) != -1 and text.find(b't="e"', start, end) != -1:
+        if data_end != -1:  # the last piece: look again, on the cells only
+            end = data_end
+            errors = errors and text.find(b"#", start, end) != -1
+            formulas = formulas and text.find(b"f", start, end) != -1
+        if errors and text.find(b't="e"', start, end) != -1:
             for m in _ERROR_CELL.finditer(text, start, end):
                 self.special[(int(m[2]) - 1, column_number(m[1]) - 1)] = ("error", html.unescape(m[3].decode()))
-        if text.find(b"f", start, end) != -1 and text.find(b"<f", start, end) != -1:
+        if formulas and text.find(b"<f", start, end) != -1:
             for m in _BARE_FORMULA.finditer(text, start, end):
                 formula = html.unescape((m[3] or b"").decode("utf-8", "replace"))
                 self.special[(int(m[2]) - 1, column_number(m[1]) - 1)] = ("formula", formula)

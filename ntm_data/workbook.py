@@ -8,7 +8,7 @@ from pathlib import Path
 
 import python_calamine as calamine
 
-from ntm_data.limits import WorkbookStats, check_grid_size, checked
+from ntm_data.limits import WorkbookStats, check_grid_size, checked, column_letters
 from ntm_data.model import Issue, ReadError, Severity
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, and the container of an encrypted .xlsx
@@ -46,12 +46,7 @@ class SheetGrid:
 
 def column_letter(col: int) -> str:
     """0-based column index -> Excel letters: 0 -> "A", 27 -> "AB"."""
-    letters = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
+    return column_letters(col + 1)
 
 
 def cell_name(row: int, col: int) -> str:
