@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
+from ntm_data import read_cache
 from ntm_data.catalogue import CatalogueError, CriteriaSet, load_catalogue_file
-from ntm_data.dataset import load_dataset
 from ntm_data.model import Dataset, Period, ReadError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -304,10 +304,9 @@ def _make_engine(url: str) -> Engine:
 
 
 def _read(data: bytes, name: str, criteria_set: str | CriteriaSet | None) -> Dataset:
-    """Read with the current reader: a snapshot saved long ago benefits from every later fix."""
-    if criteria_set is None:
-        return load_dataset(data, name=name)
-    return load_dataset(data, name=name, criteria_set=criteria_set)
+    """Read with the current reader: a snapshot saved long ago benefits from every later fix (the read cache
+    keys each reading by the program that made it, so a new reader reads the bytes again)."""
+    return read_cache.read(data, name=name, criteria_set=criteria_set)
 
 
 def _is_catalogue_path(ref: object) -> bool:

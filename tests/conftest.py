@@ -8,6 +8,13 @@ import pytest
 from pg import Cluster, create_database, drop_database, reachable, server_bin_dir
 
 
+@pytest.fixture(autouse=True)
+def _own_read_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with an empty disk cache of readings (ntm_data.read_cache), so that what one test
+    read never serves another, and nothing is written into the project's data/ directory."""
+    monkeypatch.setenv("NTM_READ_CACHE_DIR", str(tmp_path_factory.mktemp("read-cache")))
+
+
 def _no_postgres(reason: str) -> None:
     """Outside CI a missing PostgreSQL skips its tests; in CI (CI=true) it fails them."""
     if os.environ.get("CI", "").lower() in ("true", "1", "yes"):

@@ -52,6 +52,18 @@ def test_warm_up_reads_the_open_year_and_the_history_once(counted_reads: list[st
     assert ds.source_name == data.DEFAULT_SAMPLE and [d.source_name for d in history] == years
 
 
+def test_a_restarted_server_reads_no_workbook_again(counted_reads: list[str]) -> None:
+    startup.warm_up()
+    first = data.load_sample()
+    read_once = sorted(counted_reads)
+    data._load.clear()  # what a new server process starts with: nothing in memory, the data directory kept
+    data._HISTORY_READ.clear()
+    startup.warm_up()
+    assert sorted(counted_reads) == read_once  # every year came from the read cache
+    again = data.load_sample()
+    assert again is not first and again.communes.equals(first.communes) and again.issues == first.issues
+
+
 def test_a_failing_warm_up_is_logged_and_leaves_the_reading_to_the_pages(
         counted_reads: list[str], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
     def broken(*_args, **_kwargs):

@@ -61,10 +61,11 @@ def _load(key: str, _data: bytes, name: str, criteria_set: str | None, year: int
     # cache_resource, not cache_data: a Dataset is immutable by contract, and copying national-size
     # frames on every rerun would cost more than the page itself. `key` is the content hash; a user
     # catalogue stands in `criteria_set` by its key (the hash of its bytes).
-    from ntm_data.dataset import load_dataset
+    # Behind this server's memory, the data directory's read cache: a restart does not parse the Excel again.
+    from ntm_data import read_cache
 
     chosen = _user.criteria_set() if _user is not None else criteria_set
-    return load_dataset(_data, name=name, criteria_set=chosen, year=year)
+    return read_cache.read(_data, name=name, criteria_set=chosen, year=year)
 
 
 def load(data: bytes, name: str, criteria_set: str | UserCatalogue | None = None, year: int | None = None) -> Dataset:
