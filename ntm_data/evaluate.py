@@ -65,6 +65,8 @@ def _label_codes(column: pd.Series, labels: tuple[str, ...]) -> np.ndarray:
 
 def _lookup(codes: np.ndarray, uniques: pd.Index, keys: pd.Index) -> np.ndarray:
     """Position in `keys` (compared as text) of each coded value; -1 when absent or missing."""
+    if len(uniques) == len(keys) and uniques.equals(keys):  # the reader's ids are the communes, in order
+        return codes
     texts = uniques if uniques.inferred_type == "string" else pd.Index([str(u) for u in uniques], dtype=object)
     where = np.append(keys.get_indexer(texts), -1).astype(np.intp)
     return where[codes]
@@ -301,7 +303,12 @@ def evaluate(criteria_set: Any, communes: pd.DataFrame, marks: pd.DataFrame, val
     clash = np.flatnonzero(has_mark & (by_values != _UNKNOWN) & (mark != by_values))
     issues += _contradictions(clash, mark, criteria, judged, k, numbers, values)
     issues += _count_mismatches(communes, mpos, said == _MET)
-    return Evaluation(criteria[CRITERIA_COLUMNS], judged.frame[INDICATOR_COLUMNS], tuple(issues))
+    return Evaluation(_columns(criteria, CRITERIA_COLUMNS), _columns(judged.frame, INDICATOR_COLUMNS), tuple(issues))
+
+
+def _columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """frame[columns], or the frame itself when those are its columns already."""
+    return frame if list(frame.columns) == columns else frame[columns]
 
 
 def _first_rows(flat: np.ndarray, mask: np.ndarray, size: int) -> np.ndarray:

@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from pandas.api.types import union_categoricals
 
@@ -177,9 +178,14 @@ def _workbook_areas(grids: tuple[SheetGrid, ...], communes: pd.DataFrame, main_s
     such sheet names the same one."""
     by_name = {g.name: g for g in grids}
     found: dict[str, TitleAreas] = {}
-    for sheet, first_row in communes.groupby("sheet", sort=False)["row"].min().items():
+    # Each sheet's first commune row (sheets in reading order; a commune without a sheet is in none).
+    sheet_codes, sheets = pd.factorize(communes["sheet"])
+    first_rows = np.full(len(sheets), np.iinfo(np.int64).max, dtype=np.int64)
+    listed = sheet_codes >= 0
+    np.minimum.at(first_rows, sheet_codes[listed], communes["row"].to_numpy(dtype=np.int64)[listed])
+    for sheet, first_row in zip(sheets, first_rows.tolist(), strict=True):
         if sheet in by_name:
-            found[sheet] = title_areas(title_lines(by_name[sheet], int(first_row)))
+            found[sheet] = title_areas(title_lines(by_name[sheet], first_row))
     if not found:
         return TitleAreas(None, (), ())
     main = found.get(main_sheet) or next(iter(found.values()))

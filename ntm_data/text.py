@@ -423,9 +423,13 @@ def parse_year_all(values: Sequence[object]) -> list[int | None]:
             out.append(None)
         else:
             out.append(parse_year(v))
-    texts = nfc_all([values[i] for i in text_at])
+    texts = [values[i] for i in text_at]
     if not texts:
         return out
+    if not " ".join(texts).isprintable():
+        # nfc() only drops control and format characters (which may join digits) and turns other white space
+        # into spaces (never a digit, like any white space): texts without either are searched as they are.
+        texts = nfc_all(texts)
     code_points = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32)
     other_digits = any(_ANY_DIGIT.match(chr(c)) for c in np.unique(code_points[code_points > 127]).tolist())
     if other_digits:

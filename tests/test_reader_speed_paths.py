@@ -1,19 +1,32 @@
 """The reader's fast paths give exactly what the plain ones give: cell names over changing row sets, blocks
 of cells over runs of columns (short rows included), the name-pattern scan, NFC with stray spaces, and the
-collector pause around load_dataset."""
+collector pause around load_dataset, year texts searched as typed, the ids lookup that finds the communes
+themselves, each sheet's first commune row, codes and districts kept as objects."""
 from __future__ import annotations
 
 import gc
 import threading
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from ntm_data.catalogue import get_criteria_set
 from ntm_data.dataset import _collector_paused, load_dataset
+from ntm_data.evaluate import _lookup
 from ntm_data.layouts import rows as rows_module
 from ntm_data.layouts.common import DISTRICT_NAME, block, cell_grid
 from ntm_data.model import ReadError
-from ntm_data.text import matching_indices, nfc, nfc_all, parse_number, parse_number_all
+from ntm_data.reader import _workbook_areas
+from ntm_data.text import (
+    matching_indices,
+    nfc,
+    nfc_all,
+    parse_number,
+    parse_number_all,
+    parse_year,
+    parse_year_all,
+)
 from ntm_data.workbook import SheetGrid, cell_name
 
 
@@ -124,3 +137,47 @@ def test_collector_back_on_after_a_failed_load_and_across_threads(tmp_path):
 def test_parse_number_all_matches_parse_number(values):
     assert np.array_equal(parse_number_all(values), np.array([parse_number(v) for v in values], dtype=float),
                           equal_nan=True)
+
+
+@pytest.mark.parametrize("values", [
+    ["2024 (QĐ 360/QĐ-UBND)", "Đạt năm 2021", "1999", 2022.0],  # printable: searched as typed
+    ["2024 (QĐ 360/QĐ-UBND)", "20\u200b24", "2024\u200b5", "năm\u00a02023"],  # a format character: through nfc()
+    ["٢٠٢٤", "2024 (QĐ 1/QĐ-UBND)", "x 2100 y"],  # digits of another script: Python's regex
+])
+def test_parse_year_all_matches_parse_year(values):
+    assert parse_year_all(values) == [parse_year(v) for v in values]
+
+
+@pytest.mark.parametrize(("uniques", "expected"), [
+    (["b", "a", "c"], [1, 0, 2, -1]),  # other order: looked up
+    (["a", "b", "c"], [0, 1, 2, -1]),  # the keys themselves: the codes are the positions
+    (["a", "b"], [0, 1, -1, -1]),
+])
+def test_lookup_positions_in_keys(uniques, expected):
+    codes = np.array([0, 1, 2, -1])[: len(uniques)].tolist() + [-1] * (4 - len(uniques))
+    found = _lookup(np.array(codes, dtype=np.intp), pd.Index(uniques, dtype=object), pd.Index(["a", "b", "c"], dtype=object))
+    assert found.tolist() == expected
+
+
+def test_workbook_areas_read_above_each_sheets_first_commune():
+    def sheet(name: str, district: str) -> SheetGrid:
+        return SheetGrid(name, [[f"UBND HUYỆN {district}"], ["BÁO CÁO KẾT QUẢ"], ["STT"], [1.0], [2.0]])
+
+    grids = (sheet("A", "HỮU LŨNG"), sheet("B", "CHI LĂNG"))
+    communes = pd.DataFrame({"sheet": ["B", "A", "B", None], "row": [5, 4, 4, 1]})
+    areas = _workbook_areas(grids, communes, "A")
+    assert areas.districts == ("Huyện Chi Lăng", "Huyện Hữu Lũng")  # sheets in reading order of the communes
+    assert areas.issuing_body is None  # two different bodies
+
+
+def test_summary_codes_and_districts_are_objects_with_none():
+    grid = SheetGrid("S", [
+        ["STT", "Mã xã", "Tên xã", "Huyện", "1. Quy hoạch", "2. Giao thông", "3. Thủy lợi"],
+        [1.0, "00116", "Yên Hiệp", "Đức Thắng", "x", "x", ""],
+        [2.0, "", "Minh Phú", "", "x", "", "x"],
+    ])
+    criteria_set = get_criteria_set("qd318")
+    table = rows_module.find_row_tables(grid, criteria_set)[0]
+    communes = rows_module.read_row_table(table, criteria_set).communes
+    assert communes["code"].dtype == object and communes["code"].tolist() == ["00116", None]
+    assert communes["district"].dtype == object and communes["district"].tolist() == ["Đức Thắng", None]

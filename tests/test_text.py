@@ -130,7 +130,7 @@ def test_nfc_drops_control_and_format_characters(raw, expected):
 PIECES = [
     "0", "1", "5", "9", ".", ",", "%", "+", "-", " ", "  ", "\u00a0", "\n", "\t", "\u200b", "\x00",
     "Xã ", "xa", "Thị trấn ", "TT.", "tt ", "P.", "x.", "Phường ", "Đạt", "đ", "Chưa đạt", "Chưa rõ", "x",
-    "a\u0301", "ạ", "Σ", "ﬁ", "İ", "\u00a8", "٣", "２", "m2", "triệu", "‰", "1.234", "2019", "(QĐ 12)",
+    "a\u0301", "ạ", "Σ", "ﬁ", "İ", "\u00a8", "٣", "２", "m2", "triệu", "‰", "1.234", "2019", "2100", "1949", ";", "(QĐ 12)",
     "Tổng cộng", "I. ", "Huyện ", "Ghi chú", "ngày 5",
 ]
 texts = st.lists(st.sampled_from(PIECES), max_size=6).map("".join)
@@ -139,7 +139,7 @@ cells = st.one_of(texts, st.floats(allow_nan=True, allow_infinity=False), st.non
 
 FIXED = [None, "", " ", "Xã  Sơn Hồng", "Thị trấn Hữu Lũng", "TT.", "TT. Mẹt", "P.5", "x. Yên", "Phường 9",
          "Xã", "Sơn Hà", "Son Ha", "Sơn Hạ", "a\u0301b", "Yên\u00a0Thịnh", "ΑΣ", "95,2%", "1.234.567", "0.952",
-         "1,234", "-3,5", "+7", "007", "45 triệu", "Đạt", "Chưa rõ", "(Đạt)", "2024 (QĐ 360/QĐ-UBND)", "26/5/2022",
+         "1,234", "-3,5", "+7", "007", "45 triệu", "Đạt", "Chưa rõ", "(Đạt)", "2024 (QĐ 360/QĐ-UBND)", "2024\u200b5", "2024 ", "2100", "1949 (x)", "2024-2025", "26/5/2022",
          1.0, 0.0, 2021.0, 43000.0, float("nan"), True, 3, FormulaText("=B2"), dt.date(2021, 1, 1)]
 
 

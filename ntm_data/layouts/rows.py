@@ -428,8 +428,9 @@ def read_row_table(table: RowTable, criteria_set: Any) -> TableRead:
     communes = pd.DataFrame({
         "commune_id": None,
         "name": text_array(names),
-        "code": text_array(codes),
-        "district": text_array(districts),
+        # Objects with None when missing, as the Dataset keeps them (no round trip through pandas "str").
+        "code": pd.Series(codes, dtype=object),
+        "district": pd.Series(districts, dtype=object),
         "region_text": text_array(regions),
         "region_cell": (cell_grid(row_array, [table.first("region")])
                         if region_raw is not None else None),
