@@ -15,6 +15,23 @@ def _own_read_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     monkeypatch.setenv("NTM_READ_CACHE_DIR", str(tmp_path_factory.mktemp("read-cache")))
 
 
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the workbooks really parsed during a test (ntm_data.dataset.load_dataset called), in order:
+    what a cache served is not in it."""
+    import ntm_data.dataset
+
+    parsed: list[str] = []
+    real = ntm_data.dataset.load_dataset
+
+    def counting(source, *args, **kwargs):
+        parsed.append(kwargs.get("name") or str(source))
+        return real(source, *args, **kwargs)
+
+    monkeypatch.setattr(ntm_data.dataset, "load_dataset", counting)
+    return parsed
+
+
 def _no_postgres(reason: str) -> None:
     """Outside CI a missing PostgreSQL skips its tests; in CI (CI=true) it fails them."""
     if os.environ.get("CI", "").lower() in ("true", "1", "yes"):

@@ -8,7 +8,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import ntm_data.dataset
 from ntm_data import read_cache
 from ntm_data.catalogue import get_criteria_set, load_catalogue_file
 from ntm_data.model import ReadError
@@ -19,20 +18,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data" / "huu_lung_2025.xlsx"
 CATALOGUE = ROOT / "sample_data" / "catalogue_tinh_mau.yaml"
 VALUES = ROOT / "sample_data" / "huu_lung_chi_tieu_2025.xlsx"
-
-
-@pytest.fixture
-def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The names of the workbooks really parsed (load_dataset called), in order."""
-    parsed: list[str] = []
-    real = ntm_data.dataset.load_dataset
-
-    def counting(source, *args, **kwargs):
-        parsed.append(kwargs.get("name") or str(source))
-        return real(source, *args, **kwargs)
-
-    monkeypatch.setattr(ntm_data.dataset, "load_dataset", counting)
-    return parsed
 
 
 def assert_same(a, b) -> None:

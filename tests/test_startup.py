@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from streamlit.web.server.app_discovery import discover_asgi_app
 
-import ntm_data.dataset
 from ui import data, startup
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,16 +22,8 @@ def test_streamlit_run_finds_the_app_in_dashboard_py() -> None:
 
 
 @pytest.fixture
-def counted_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Names of the workbooks actually read (not served from the cache), with empty caches to start from."""
-    reads: list[str] = []
-    real = ntm_data.dataset.load_dataset
-
-    def counting(source, *args, **kwargs):
-        reads.append(kwargs.get("name") or str(source))
-        return real(source, *args, **kwargs)
-
-    monkeypatch.setattr(ntm_data.dataset, "load_dataset", counting)
+def counted_reads(reads: list[str]) -> list[str]:
+    """Names of the workbooks actually read (not served from a cache), with empty caches to start from."""
     data._load.clear()
     data._HISTORY_READ.clear()
     yield reads
