@@ -473,15 +473,17 @@ def best_start(sample_dir: Path, store_dir: Path, script: Path = DASHBOARD, repe
     """measure_start `repeats` times on fresh servers, each figure its best. A first start begins each time
     with an empty data directory (no snapshots, no read cache: a new installation); a restart keeps the data
     directory that one unmeasured start before it filled (the read cache holds the sample's workbooks)."""
-    shutil.rmtree(store_dir, ignore_errors=True)
-    store_dir.mkdir(parents=True, exist_ok=True)
+    def empty() -> None:
+        shutil.rmtree(store_dir, ignore_errors=True)
+        store_dir.mkdir(parents=True, exist_ok=True)
+
+    empty()
     if restart:
         measure_start(sample_dir, store_dir, script)
     runs = []
-    for _ in range(repeats):
-        if not restart:
-            shutil.rmtree(store_dir, ignore_errors=True)
-            store_dir.mkdir(parents=True, exist_ok=True)
+    for run in range(repeats):
+        if run and not restart:
+            empty()
         runs.append(measure_start(sample_dir, store_dir, script))
     return {key: min((r[key] for r in runs if r[key] is not None), default=None) for key in runs[0]}
 
