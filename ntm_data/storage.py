@@ -17,6 +17,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 from ntm_data import read_cache
+from ntm_data.parallel import read_each
 from ntm_data.catalogue import CatalogueError, CriteriaSet, load_catalogue_file
 from ntm_data.model import Dataset, Period, ReadError
 
@@ -309,6 +310,23 @@ def _read(data: bytes, name: str, criteria_set: str | CriteriaSet | None) -> Dat
     return read_cache.read(data, name=name, criteria_set=criteria_set)
 
 
+@dataclass(frozen=True)
+class _Stored:
+    """A snapshot as saved: its row, the workbook's bytes and the user catalogue file (bytes, name), if any."""
+
+    info: SnapshotInfo
+    data: bytes
+    catalogue: tuple[bytes, str] | None
+
+
+def _reading(stored: _Stored) -> Dataset:
+    """The snapshot read again, with the catalogue it was saved with; `period` and `source_name` as saved."""
+    info = stored.info
+    cset = info.criteria_set if stored.catalogue is None else load_catalogue_file(*stored.catalogue)
+    ds = _read(stored.data, info.source_name, cset)
+    return replace(ds, period=Period.parse(info.period), source_name=info.source_name)
+
+
 def _is_catalogue_path(ref: object) -> bool:
     return isinstance(ref, Path) or (isinstance(ref, str) and ref.lower().endswith((".yaml", ".yml", ".json")))
 
@@ -447,11 +465,12 @@ class SnapshotStore:
         """The snapshot re-read from its stored bytes with the current reader, and with the user catalogue
         file it was saved with (if any); `period` and `source_name` are those saved.
         Raises ReadError / CatalogueError when the bytes or the catalogue can no longer be read."""
-        info = self.info(snapshot_id)
-        stored = self.catalogue_file(snapshot_id)
-        cset = info.criteria_set if stored is None else load_catalogue_file(stored[0], stored[1])
-        ds = _read(self.original_bytes(snapshot_id), info.source_name, cset)
-        return replace(ds, period=Period.parse(info.period), source_name=info.source_name)
+        return _reading(self._stored(snapshot_id))
+
+    def _stored(self, snapshot_id: int) -> _Stored:
+        """What reading a snapshot takes from the database (in the calling thread: SQLAlchemy gives an
+        in-memory SQLite database one connection per thread, so another thread would find it empty)."""
+        return _Stored(self.info(snapshot_id), self.original_bytes(snapshot_id), self.catalogue_file(snapshot_id))
 
     def load_period(self, period: str) -> Dataset:
         return self.load(self.latest_for_period(period).id)
@@ -467,11 +486,12 @@ class SnapshotStore:
                 latest[info.period] = info  # list() is in saving order within a period: the last wins
         datasets: list[Dataset] = []
         skipped: list[UnreadableSnapshot] = []
-        for info in latest.values():
-            try:
-                datasets.append(self.load(info.id))
-            except (ReadError, CatalogueError) as exc:
-                skipped.append(UnreadableSnapshot(info, exc))
+        stored = [self._stored(info.id) for info in latest.values()]
+        for item, reading in zip(stored, read_each(_reading, stored, (ReadError, CatalogueError))):
+            if isinstance(reading, Dataset):
+                datasets.append(reading)
+            else:
+                skipped.append(UnreadableSnapshot(item.info, reading))
         self._unreadable = tuple(skipped)
         return datasets
 

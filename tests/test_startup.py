@@ -43,6 +43,27 @@ def test_warm_up_reads_the_open_year_and_the_history_once(counted_reads: list[st
     assert ds.source_name == data.DEFAULT_SAMPLE and [d.source_name for d in history] == years
 
 
+def test_the_history_reads_two_years_at_once_and_keeps_their_order(
+        counted_reads: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import ntm_data.dataset
+
+    real = ntm_data.dataset.load_dataset
+    first_two = threading.Barrier(2, timeout=20)  # broken, and the reading failed, if the years were read one by one
+    started: list[str] = []
+
+    def meeting(source, *args, **kwargs):
+        started.append(kwargs["name"])
+        if len(started) <= 2:
+            first_two.wait()
+        return real(source, *args, **kwargs)
+
+    monkeypatch.setattr(ntm_data.dataset, "load_dataset", meeting)
+    history = data.load_sample_history()
+    years = [p.name for _year, p in data.sample_history_files()]
+    assert data.DEFAULT_SAMPLE in started[:2]  # the open year, which the pages wait for, is read first
+    assert [d.source_name for d in history] == years and sorted(started) == sorted(years)
+
+
 def test_a_restarted_server_reads_no_workbook_again(counted_reads: list[str]) -> None:
     startup.warm_up()
     first = data.load_sample()
@@ -60,7 +81,7 @@ def test_a_failing_warm_up_is_logged_and_leaves_the_reading_to_the_pages(
     def broken(*_args, **_kwargs):
         raise OSError("disk gone")
 
-    monkeypatch.setattr(data, "load_sample", broken)
+    monkeypatch.setattr(data, "load", broken)
     with caplog.at_level(logging.ERROR, logger="ui.startup"):
         startup.warm_up()  # must not raise: the server keeps starting
     assert "warm-up at server start failed" in caplog.text

@@ -13,6 +13,7 @@ import streamlit as st
 
 from ntm_data.catalogue import CriteriaSet
 from ntm_data.model import Dataset
+from ntm_data.parallel import read_each
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = Path(os.environ.get("NTM_SAMPLE_DIR") or ROOT / "sample_data")  # the env var serves tests and demos
@@ -109,13 +110,16 @@ def load_sample_history(criteria_set: str | UserCatalogue | None = None) -> list
     that cannot be read is left out of the history (and logged): the open year is what the pages show."""
     from ntm_data.model import ReadError
 
+    paths = [path for _year, path in sample_history_files()]
+    order = sorted(paths, key=lambda p: p.name != DEFAULT_SAMPLE)  # the open year first: a page waits for it
+    readings = dict(zip(order, read_each(lambda p: load(p.read_bytes(), p.name, criteria_set), order, ReadError)))
     history = []
-    for _year, path in sample_history_files():
-        try:
-            history.append(load(path.read_bytes(), path.name, criteria_set))
-        except ReadError:
-            if path.name == DEFAULT_SAMPLE:
-                raise
+    for path in paths:
+        if not isinstance(readings[path], ReadError):
+            history.append(readings[path])
+        elif path.name == DEFAULT_SAMPLE:
+            raise readings[path]
+        else:
             log.warning("sample history: %s cannot be read, left out", path.name)
     _HISTORY_READ.add(_history_key(criteria_set))
     return history

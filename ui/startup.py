@@ -21,8 +21,8 @@ def warm_up() -> None:
 
         if not (data.SAMPLE_DIR / data.DEFAULT_SAMPLE).exists():
             return
+        data.load_sample_history()  # the open year first, beside the earliest year
         ds = data.load_sample()
-        data.load_sample_history()
         import pandas.io.formats.style  # noqa: F401 - the tables' Styler (and jinja2)
 
         from ntm_data import analytics
