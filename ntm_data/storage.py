@@ -17,9 +17,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 from ntm_data import read_cache
-from ntm_data.parallel import read_each
 from ntm_data.catalogue import CatalogueError, CriteriaSet, load_catalogue_file
 from ntm_data.model import Dataset, Period, ReadError
+from ntm_data.parallel import read_each
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "ntm.sqlite"
@@ -487,7 +487,7 @@ class SnapshotStore:
         datasets: list[Dataset] = []
         skipped: list[UnreadableSnapshot] = []
         stored = [self._stored(info.id) for info in latest.values()]
-        for item, reading in zip(stored, read_each(_reading, stored, (ReadError, CatalogueError))):
+        for item, reading in zip(stored, read_each(_reading, stored, (ReadError, CatalogueError)), strict=True):
             if isinstance(reading, Dataset):
                 datasets.append(reading)
             else:

@@ -112,7 +112,8 @@ def load_sample_history(criteria_set: str | UserCatalogue | None = None) -> list
 
     paths = [path for _year, path in sample_history_files()]
     order = sorted(paths, key=lambda p: p.name != DEFAULT_SAMPLE)  # the open year first: a page waits for it
-    readings = dict(zip(order, read_each(lambda p: load(p.read_bytes(), p.name, criteria_set), order, ReadError)))
+    read = read_each(lambda p: load(p.read_bytes(), p.name, criteria_set), order, ReadError)
+    readings = dict(zip(order, read, strict=True))
     history = []
     for path in paths:
         if not isinstance(readings[path], ReadError):

@@ -12,7 +12,7 @@ log = logging.getLogger(__name__)
 
 
 def warm_up() -> None:
-    """Import what the pages use and read the sample's open year, then its earlier years, into the
+    """Import what the pages use and read the sample's years, two at a time and the open one first, into the
     server-wide cache (ui.data's st.cache_resource), exactly as the first overview asks for them; a session
     that asks meanwhile waits for the same read instead of doing it twice. Then draw one chart off screen,
     which makes plotly load its template, and load pandas' table styling: both cost a first page ~0.3 s."""
