@@ -266,6 +266,11 @@ def nfc_all(values: Sequence[object]) -> list[str]:
     return parts
 
 
+def nfc_or_none_all(values: Sequence[object]) -> list[str | None]:
+    """[None if is_blank(v) else nfc(v) for v in values]: a text column (district, region) as the Dataset keeps it."""
+    return [None if is_blank(v) else t for v, t in zip(values, nfc_all(values), strict=True)]
+
+
 _NOT_ASCII_OR_COMBINING = re.compile("[^\x00-\x7f" + _COMBINING.pattern[1:-1] + "]")
 
 

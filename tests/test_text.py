@@ -150,6 +150,7 @@ def same_numbers(a: list[float], b: list[float]) -> bool:
 def check(values: list[object]) -> None:
     assert text.nfc_all(values) == [text.nfc(v) for v in values]
     assert text.fold_all(values) == [text.fold(v) for v in values]
+    assert text.nfc_or_none_all(values) == [None if text.is_blank(v) else text.nfc(v) for v in values]
     assert text.strip_commune_prefix_all(values) == [text.strip_commune_prefix(v) for v in values]
     assert common.commune_keys(values) == [commune_key(v) for v in values]
     assert text.mark_keys(values) == [text.mark_key(v) for v in values]

@@ -393,11 +393,13 @@ def commune_ids(communes: pd.DataFrame) -> pd.Series:
     keys = pd.Series(casefold_all(communes["name"].astype(object).tolist()), index=communes.index, dtype=object)
     ids = communes["code"].astype(object).where(communes["code"].notna(), keys)
     no_code = communes["code"].isna()
-    district = pd.Series(map_unique_all(communes["district"].fillna("").to_numpy(dtype=object), commune_keys),
-                         index=communes.index)
     # A key is a namesake when the communes without a code that carry it lie in more than one district.
     rows = np.flatnonzero(no_code.to_numpy())
-    key_codes, _ = pd.factorize(keys.to_numpy()[rows])
+    key_codes, distinct_keys = pd.factorize(keys.to_numpy()[rows])
+    if len(distinct_keys) == len(rows):  # no name repeats: no namesakes, and no district keys to build
+        return ids.astype(object)
+    district = pd.Series(map_unique_all(communes["district"].fillna("").to_numpy(dtype=object), commune_keys),
+                         index=communes.index)
     district_codes, districts = pd.factorize(district.to_numpy(dtype=object)[rows])
     pairs = np.unique(key_codes.astype(np.int64) * (len(districts) + 1) + district_codes)
     spread = np.bincount(pairs // (len(districts) + 1), minlength=int(key_codes.max(initial=-1)) + 1)

@@ -30,6 +30,7 @@ from ntm_data.layouts.common import (
     filled,
     group_district,
     map_unique,
+    map_unique_all,
     no_value,
     object_frame,
     text_array,
@@ -58,6 +59,7 @@ from ntm_data.text import (
     nfc,
     nfc_all,
     nfc_fold_all,
+    nfc_or_none_all,
     parse_mark,
     parse_mark_all,
     parse_mark_key,
@@ -417,12 +419,12 @@ def read_row_table(table: RowTable, criteria_set: Any) -> TableRead:
     codes_raw = column("code")
     codes = _codes(codes_raw) if codes_raw is not None else filled(n, None)
     district_raw = column("district")
-    districts = (map_unique(district_raw, lambda v: None if is_blank(v) else nfc(v))
+    districts = (map_unique_all(district_raw, nfc_or_none_all)
                  if district_raw is not None else np.array(groups, dtype=object))
     if district_raw is not None:
         districts = np.where(pd.isna(districts.astype(object)), np.array(groups, dtype=object), districts)
     region_raw = column("region")
-    regions = (map_unique(region_raw, lambda v: None if is_blank(v) else nfc(v))
+    regions = (map_unique_all(region_raw, nfc_or_none_all)
                if region_raw is not None else filled(n, None))
 
     communes = pd.DataFrame({
