@@ -1,6 +1,7 @@
 """Pure presentation helpers of the app (ui.render, ui.charts): number formats, escaping, one status colour map."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -110,9 +111,9 @@ def test_blank_template_download_is_a_workbook():
 
 
 @pytest.mark.parametrize("lang, expected", [
-    ("vi", {"Kết quả": ["91,1", "7", "1.234,5"], "Ngưỡng đạt": ["95", "—", "0,5"],
+    ("vi", {"Kết quả": ["91,1", "7", "1.234,5"], "Ngưỡng đạt": ["95", " —", " 0,5"],
             "Năm phấn đấu": ["2025", "—", "2027"], "Xã": ["A", "—", "C"]}),
-    ("en", {"Value": ["91.1", "7", "1,234.5"], "Threshold": ["95", "—", "0.5"],
+    ("en", {"Value": ["91.1", "7", "1,234.5"], "Threshold": ["95", " —", " 0.5"],
             "Target year": ["2025", "—", "2027"], "Commune": ["A", "—", "C"]}),
 ])
 def test_number_styler_formats_in_the_ui_language(lang, expected):
@@ -179,8 +180,8 @@ def test_criteria_names_in_the_ui_language(lang, expected):
 
 
 @pytest.mark.parametrize("lang, value, gap, year", [
-    ("vi", ["91,1", "7", "1.234,5", "—"], ["—", "2,5", "—", "0"], ["2025", "—", "2027", "2027"]),
-    ("en", ["91.1", "7", "1,234.5", "—"], ["—", "2.5", "—", "0"], ["2025", "—", "2027", "2027"]),
+    ("vi", ["   91,1", "    7", "1.234,5", "    —"], ["—", "2,5", "—", "0"], ["2025", "—", "2027", "2027"]),
+    ("en", ["   91.1", "    7", "1,234.5", "    —"], ["—", "2.5", "—", "0"], ["2025", "—", "2027", "2027"]),
 ])
 def test_plain_frame_formats_large_tables_without_a_styler(lang, value, gap, year):
     shown = pd.DataFrame({"value": [91.1, 7.0, 1234.5, None], "gap": [None, 2.5, None, 0.0],
@@ -189,7 +190,8 @@ def test_plain_frame_formats_large_tables_without_a_styler(lang, value, gap, yea
                           "name": ["A", None, "C", "D"], "district": pd.Series(["X", "Y", "X", "Y"], dtype="category"),
                           "population": [7229, 512, 12000, 3]})
     out, config = render.plain_frame(shown, lang, ["year"])
-    assert out["population"].tolist() == (["7.229", "512", "12.000", "3"] if lang == "vi" else ["7,229", "512", "12,000", "3"])
+    assert out["population"].tolist() == ([" 7.229", "   512", "12.000", "     3"] if lang == "vi"
+                                          else [" 7,229", "   512", "12,000", "     3"])
     assert out["value"].tolist() == value and out["gap"].tolist() == gap and out["year"].tolist() == year
     assert out["name"].tolist() == ["A", "—", "C", "D"]
     assert out["met"].tolist() == [3, 19, 0, 7]  # whole numbers still sort by value
@@ -198,12 +200,34 @@ def test_plain_frame_formats_large_tables_without_a_styler(lang, value, gap, yea
     assert out["district"].tolist() == ["X", "Y", "X", "Y"]
 
 
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_large_table_number_texts_sort_by_value(lang):
+    """The grid sorts a text column by the browser's collation, which orders space, comma, full stop and
+    digits as their code points do: so the texts, sorted as strings, must come in the order of the values."""
+    rng = np.random.default_rng(7)
+    values = np.concatenate([rng.uniform(0, 20000, 400).round(1), rng.integers(0, 1000, 100), [0.0, 5.0, 5.5, 10000.0]])
+    out, _config = render.plain_frame(pd.DataFrame({"value": values}), lang)
+    texts = out["value"].tolist()
+    mark = "," if lang == "vi" else "."
+    assert len({len(t.split(mark)[0]) for t in texts}) == 1  # the whole parts line up
+    assert [values[texts.index(t)] for t in sorted(texts)] == sorted(values)
+
+
+def test_negative_numbers_are_not_padded():
+    out, _config = render.plain_frame(pd.DataFrame({"delta": [-1.5, 12.5] * 200}), "vi")
+    assert out["delta"].tolist()[:2] == ["-1,5", "12,5"]
+
+
 def test_number_view_uses_a_styler_only_for_small_tables():
     small = pd.DataFrame({"value": [1.5] * render.STYLER_MAX_ROWS})
     large = pd.DataFrame({"value": [1.5] * (render.STYLER_MAX_ROWS + 1)})
     assert hasattr(render.number_view(small, "vi")[0], "data")  # a Styler
     data, _config = render.number_view(large, "vi")
     assert isinstance(data, pd.DataFrame) and set(data["value"]) == {"1,5"}
+    gaps = pd.DataFrame({"value": [9.5, None, 85.25], "year": pd.array([2025, None, 2026], dtype="Int64")})
+    styler, config = render.number_view(gaps, "vi", ["year"])
+    assert styler.data["value"].tolist() == [" 9,5", " —", "85,2"]  # aligned text: sorts by value, "—" first
+    assert set(config) == {"value"} and config["value"]["alignment"] == "right"
 
 
 @pytest.mark.parametrize("values, expected", [

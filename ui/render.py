@@ -184,8 +184,12 @@ def number_styler(shown: pd.DataFrame, lang: str, label_columns: Iterable[str] =
             formats[col] = lambda v: MISSING if is_missing(v) else str(v)
         if shown[col].isna().any():
             # Streamlit's grid draws an empty cell as a grey "None" whatever the Styler says, so a column
-            # with gaps is sent as its display text (it then sorts as text).
-            shown[col] = shown[col].map(formats[col]).astype(object)
+            # with gaps is sent as its display text; number texts are aligned so that they still sort by value.
+            if numeric and col not in labels:
+                shown[col] = _as_text(shown[col].astype(float), lambda u: _format_floats(u.astype(float), lang),
+                                      "," if lang == "vi" else ".")
+            else:
+                shown[col] = shown[col].map(formats[col]).astype(object)
             formats[col] = str
     return shown.style.format(formats, na_rep=MISSING)
 
@@ -204,21 +208,38 @@ def _format_floats(uniques: np.ndarray, lang: str, digits: int = 1) -> list[str]
 _VI_MARKS = str.maketrans({",": ".", ".": ","})
 
 
-def _as_text(column: pd.Series, format_uniques: Callable[[np.ndarray], list[str]]) -> pd.Series:
-    """`column` as display text, each distinct value formatted once; missing -> '—'."""
+def _as_text(column: pd.Series, format_uniques: Callable[[np.ndarray], list[str]],
+             decimal_mark: str | None = None) -> pd.Series:
+    """`column` as display text, each distinct value formatted once; missing -> '—'. With `decimal_mark`
+    (a number column), the texts are aligned for sorting (sortable_numbers)."""
     try:
         codes, uniques = pd.factorize(column)
     except TypeError:  # unhashable cells (lists): one at a time
         return column.map(lambda v: MISSING if is_missing(v) else format_uniques(np.array([v], dtype=object))[0])
-    labels = np.array([*format_uniques(np.asarray(uniques)), MISSING], dtype=object)
+    texts = [*format_uniques(np.asarray(uniques)), MISSING]
+    if decimal_mark is not None and not (np.asarray(uniques, dtype=float) < 0).any():
+        texts = sortable_numbers(texts, decimal_mark)
+    labels = np.array(texts, dtype=object)
     return pd.Series(labels[codes], index=column.index, dtype=object)  # code -1 (missing) picks MISSING
+
+
+def sortable_numbers(texts: list[str], decimal_mark: str) -> list[str]:
+    """Non-negative number texts ('7', '91,5', '1.234,5') and '—', padded on the left with spaces to one
+    width of the whole part. The grid sorts a text column by the browser's collation (localeCompare), where
+    a space comes before every mark and digit: aligned so, '    7' < '   91,5' < '1.234,5' sort by value, and
+    '—' before them all. In a right-aligned column the spaces do not show. (Negative numbers are left as they
+    are: no padding orders them.)"""
+    wholes = [len(text.split(decimal_mark, 1)[0]) for text in texts]
+    width = max(wholes, default=0)
+    return [" " * (width - whole) + text for text, whole in zip(texts, wholes, strict=True)]
 
 
 def plain_frame(shown: pd.DataFrame, lang: str, label_columns: Iterable[str] = ()) -> tuple[pd.DataFrame, dict[str, Any]]:
     """What number_styler shows, without a Styler, for large tables: (frame, column config). Columns of
     whole numbers below 1,000 (counts) or of label numbers (years, rows), without gaps, stay numbers shown
     as typed ('%d'), so they still sort by value; other number columns and any column with gaps become text
-    in the UI language ('91,1' / '91.1', '7.229' / '7,229', '—' for missing)."""
+    in the UI language ('91,1' / '91.1', '7.229' / '7,229', '—' for missing), aligned so that the grid's text
+    sort still orders non-negative numbers by value (sortable_numbers)."""
     from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
     labels = set(label_columns)
@@ -239,7 +260,7 @@ def plain_frame(shown: pd.DataFrame, lang: str, label_columns: Iterable[str] = (
                     out[col] = _as_text(series, lambda u: [str(int(v)) for v in u.tolist()])
                 else:
                     out[col] = _as_text(pd.Series(values, index=series.index),
-                                        lambda u: _format_floats(u.astype(float), lang))
+                                        lambda u: _format_floats(u.astype(float), lang), "," if lang == "vi" else ".")
                 config[col] = st.column_config.TextColumn(alignment="right")  # still reads as a number column
         elif gaps:
             out[col] = _as_text(series.astype(object), lambda u: [str(v) for v in u.tolist()])
@@ -252,7 +273,13 @@ def number_view(shown: pd.DataFrame, lang: str, label_columns: Iterable[str] = (
     """(data, column config) for st.dataframe with numbers in the UI language: a Styler for small tables
     (numbers keep their value, so every column sorts by value), plain text columns for large ones."""
     if len(shown) <= STYLER_MAX_ROWS:
-        return number_styler(shown, lang, label_columns), {}
+        from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+        labels = set(label_columns)
+        # Number columns with gaps go as aligned text (number_styler): right-aligned, the padding does not show.
+        texts = [c for c in shown.columns if c not in labels and is_numeric_dtype(shown[c])
+                 and not is_bool_dtype(shown[c]) and shown[c].isna().any()]
+        return number_styler(shown, lang, labels), {c: st.column_config.TextColumn(alignment="right") for c in texts}
     return plain_frame(shown, lang, label_columns)
 
 
