@@ -5,6 +5,7 @@ Every page file calls `frame.run(page_id, body)` first thing, so a cold deep lin
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Callable, Sequence
@@ -117,6 +118,27 @@ def _menu(container: Any, lang: str) -> None:
     params = state.url_params()
     for page_id, path, icon in PAGES:
         container.page_link(path, label=t(f"ui.page.{page_id}", lang), icon=icon, query_params=params)
+
+
+def uploader_texts(lang: str) -> None:
+    """Streamlit draws its uploaders' button ("Upload") and size line ("50MB per file • XLSX") in English
+    whatever the page's language, and takes no parameter for them. One style block (st.html of styles alone
+    takes no space) puts the catalogue's texts in their place."""
+    max_mb = st.get_option("server.maxUploadSize")
+    rules = [_text_swap('[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p',
+                        t("ui.upload.browse", lang))]
+    for scope, types in ((".st-key-w_upload", UPLOAD_TYPES), ('[class*="st-key-w_catalogue_"]', CATALOGUE_TYPES)):
+        limit = t("ui.upload.limit", lang, max_mb=max_mb, types=", ".join(kind.upper() for kind in types))
+        rules.append(_text_swap(f'{scope} [data-testid="stFileUploaderDropzoneInstructions"] span', limit))
+    st.html("<style>\n" + "\n".join(rules) + "\n</style>")
+
+
+def _text_swap(selector: str, text: str) -> str:
+    """CSS that hides an element's own text and shows `text` instead, at the size Streamlit gives it (0.875rem)."""
+    content = json.dumps(text, ensure_ascii=False).replace("<", "\\3c ")  # a CSS string that cannot end the block
+    # Streamlit keeps the size line on one line and cuts it; a text longer than its English one wraps instead.
+    return (f"{selector} {{font-size: 0; white-space: normal}}\n"
+            f"{selector}::after {{content: {content}; font-size: 0.875rem; white-space: normal}}")
 
 
 def upload_widget(container: Any, lang: str) -> None:
@@ -368,6 +390,7 @@ def page(page_id: str) -> PageContext:
     st.title(t(f"ui.page.{page_id}.title", lang))
     # On the Data page the uploader is the page's main element; elsewhere it sits in the sidebar.
     if access.can(user, "upload"):
+        uploader_texts(lang)
         upload_widget(st if page_id == "data" else st.sidebar, lang)
         if page_id == "data":  # read before the data, which is evaluated with it; the sidebar names it
             catalogue_widget(st, lang)

@@ -311,12 +311,30 @@ def test_criterion_15_lagging_communes_and_profile(page: Page, server, sample: D
     assert_no_error(page, server, mark)
 
 
+UPLOADER_TEXTS_JS = """() => Array.from(document.querySelectorAll(
+  '[data-testid="stFileUploaderDropzone"] button p, [data-testid="stFileUploaderDropzoneInstructions"] span'))
+  .map(e => [getComputedStyle(e).fontSize, getComputedStyle(e, '::after').content])"""
+
+
+def check_uploader_texts(page: Page, lang: str) -> None:
+    """The sidebar uploader shows the catalogue's button and size texts (drawn over Streamlit's English)."""
+    limit = t("ui.upload.limit", lang, max_mb=50, types="XLSX, XLSM, XLS")
+    eventually(lambda: _assert_equal(page.evaluate(UPLOADER_TEXTS_JS),
+                                     [["0px", f'"{t("ui.upload.browse", lang)}"'], ["0px", f'"{limit}"']]), page)
+
+
+def _assert_equal(got: object, wanted: object) -> None:
+    assert got == wanted, f"{got!r} != {wanted!r}"
+
+
 def test_language_switch_and_back(page: Page, server, sample: Dataset, request) -> None:
     mark = server.log_mark()
     open_app(page, server.url, request, "vi")
+    check_uploader_texts(page, "vi")
     set_language(page, "en")
     heading(page, t("ui.page.overview.title", "en"))
     check_overview_kpis(page, sample, "en")
+    check_uploader_texts(page, "en")
     for page_id in PAGE_IDS:
         expect(page.get_by_test_id("stSidebar").get_by_test_id("stPageLink-NavLink")
                .filter(has_text=t(f"ui.page.{page_id}", "en"))).to_have_count(1)
