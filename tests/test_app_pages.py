@@ -20,6 +20,7 @@ from app_support import (
     summary_frame,
     texts,
 )
+from streamlit.proto.Metric_pb2 import Metric as MetricProto
 
 from ntm_data import analytics, load_dataset
 from ui.render import fmt_number, fmt_share
@@ -76,6 +77,15 @@ def test_overview_deltas_are_change_since_previous_year(overview, now, before):
     share = ((now["criteria_met"] == 19).mean() - (before["criteria_met"] == 19).mean()) * 100
     assert deltas["Tỷ lệ xã đạt chuẩn"] == f"{share:+.1f} điểm %".replace(".", ",")  # percentage points
     assert any("2024" in c for c in texts(overview.caption))
+
+
+def test_overview_shows_no_change_grey_and_without_an_arrow(overview, now, before):
+    cards = {m.label: m.proto for m in overview.metric}
+    assert len(now) == len(before) and cards["Số xã"].delta == "+0"  # the sample keeps its 25 communes
+    assert (cards["Số xã"].direction, cards["Số xã"].color) == (MetricProto.NONE, MetricProto.GRAY)
+    risen = cards["Xã đạt chuẩn NTM"]
+    assert risen.delta.startswith("+") and risen.delta != "+0"
+    assert (risen.direction, risen.color) == (MetricProto.UP, MetricProto.GREEN)
 
 
 def test_overview_charts_agree_with_summarize(overview, now):

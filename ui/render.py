@@ -374,7 +374,11 @@ def kpi_row(count: int) -> list[Any]:
 
 def kpi(container: Any, label: str, value: str, delta: str | None = None, *, help: str | None = None,
         delta_color: str = "normal") -> None:
-    container.metric(label, value, delta=delta, help=help, border=True, delta_color=delta_color)
+    """One KPI card. A change of zero ('+0', '+0,0 điểm %') is shown grey and without an arrow: Streamlit would
+    draw it as a green rise."""
+    unchanged = delta is not None and not any(ch in "123456789" for ch in delta)
+    container.metric(label, value, delta=delta, help=help, border=True, delta_color="off" if unchanged else delta_color,
+                     delta_arrow="off" if unchanged else "auto")
 
 
 def indicator_codes(ds: Any, criterion: str) -> list[str]:
