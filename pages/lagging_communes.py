@@ -25,7 +25,8 @@ def body(ctx: PageContext) -> None:
     elif not indicator and codes:
         st.caption(ctx.t("ui.lagging_communes.pick_indicator"))
     lagging = analytics.lagging_communes(ds, target)
-    st.subheader(ctx.md("ui.lagging_communes.heading", target=label, count=len(lagging)))
+    count = render.fmt_number(len(lagging), lang)  # "1.696 xã" at national scale
+    st.subheader(ctx.md("ui.lagging_communes.heading", target=label, count=count))
     if lagging.empty:
         render.empty_state("ui.lagging_communes.none", lang, target=label)
     else:
@@ -35,7 +36,7 @@ def body(ctx: PageContext) -> None:
         columns = render.informative(shown, columns)
         render.table(shown, lang, columns, code_columns=["blocking"], key="lagging")
         render.download_xlsx(render.display_frame(shown, lang, columns, code_columns=["blocking"]), lang,
-                             title=ctx.t("ui.lagging_communes.heading", target=label, count=len(lagging)),
+                             title=ctx.t("ui.lagging_communes.heading", target=label, count=count),
                              file_name=f"xa_chua_dat_{target}.xlsx", key="download_lagging")
 
     st.subheader(ctx.t("ui.lagging_communes.near_misses"))

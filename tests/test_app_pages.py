@@ -126,6 +126,22 @@ def test_lagging_communes_lists_who_misses_criterion(now):
     assert len(at.get("download_button")) >= 1
 
 
+def test_lagging_count_reads_with_a_thousands_mark_at_national_scale(tmp_path, monkeypatch):
+    from ntm_data import synthetic
+    from ui import data
+
+    model = synthetic.make_country(7, n_communes=4400, n_districts=310, n_provinces=40, years=(2025,))
+    sample = tmp_path / "sample"
+    sample.mkdir()
+    synthetic.write_summary(model, 2025, sample / data.DEFAULT_SAMPLE)
+    monkeypatch.setattr(data, "SAMPLE_DIR", sample)
+    lagging = len(analytics.lagging_communes(load_dataset(sample / data.DEFAULT_SAMPLE), "17"))
+    assert lagging >= 1000
+    at = start("lagging_communes", criterion="17")
+    no_exception(at)
+    assert texts(at.subheader)[0].startswith(f"{lagging // 1000}.{lagging % 1000:03d} xã chưa đạt 17.")
+
+
 def test_lagging_communes_by_sub_indicator_gives_people_needed():
     summary = summarize(SAMPLE / "huu_lung_2025.xlsx")
     below = sorted(c["name"] for c in summary["communes"] if c["indicators"].get("15.1", 100) < 95)
