@@ -26,10 +26,11 @@ def body(ctx: PageContext) -> None:
     result = analytics.compare_snapshots(history[old_i], history[new_i])
 
     cols = render.kpi_row(4)
-    render.kpi(cols[0], ctx.t("ui.compare.newly_at_standard"), str(len(result.newly_at_standard)))
-    render.kpi(cols[1], ctx.t("ui.compare.dropped_short"), str(len(result.dropped_from_standard)))
-    render.kpi(cols[2], ctx.t("ui.compare.gained"), str(int((result.changes["change"] == "gained").sum())))
-    render.kpi(cols[3], ctx.t("ui.compare.lost"), str(int((result.changes["change"] == "lost").sum())))
+    counts = [len(result.newly_at_standard), len(result.dropped_from_standard),
+              int((result.changes["change"] == "gained").sum()), int((result.changes["change"] == "lost").sum())]
+    keys = ["ui.compare.newly_at_standard", "ui.compare.dropped_short", "ui.compare.gained", "ui.compare.lost"]
+    for col, key, count in zip(cols, keys, counts, strict=True):  # "3.074" at national scale
+        render.kpi(col, ctx.t(key), render.fmt_number(count, lang))
 
     for title, frame_ in (("ui.compare.newly_at_standard", result.newly_at_standard),
                           ("ui.compare.dropped", result.dropped_from_standard)):

@@ -126,20 +126,30 @@ def test_lagging_communes_lists_who_misses_criterion(now):
     assert len(at.get("download_button")) >= 1
 
 
-def test_lagging_count_reads_with_a_thousands_mark_at_national_scale(tmp_path, monkeypatch):
+def test_counts_read_with_a_thousands_mark_at_national_scale(tmp_path, monkeypatch):
     from ntm_data import synthetic
     from ui import data
 
-    model = synthetic.make_country(7, n_communes=4400, n_districts=310, n_provinces=40, years=(2025,))
+    model = synthetic.make_country(7, n_communes=4400, n_districts=310, n_provinces=40, years=(2024, 2025))
     sample = tmp_path / "sample"
     sample.mkdir()
-    synthetic.write_summary(model, 2025, sample / data.DEFAULT_SAMPLE)
+    for year in (2024, 2025):
+        synthetic.write_summary(model, year, sample / f"huu_lung_{year}.xlsx")
     monkeypatch.setattr(data, "SAMPLE_DIR", sample)
-    lagging = len(analytics.lagging_communes(load_dataset(sample / data.DEFAULT_SAMPLE), "17"))
-    assert lagging >= 1000
+    before, now = (load_dataset(sample / f"huu_lung_{year}.xlsx") for year in (2024, 2025))
+
+    def vi(count: int) -> str:
+        assert count >= 1000, count
+        return f"{count // 1000}.{count % 1000:03d}"
+
+    lagging = len(analytics.lagging_communes(now, "17"))
     at = start("lagging_communes", criterion="17")
     no_exception(at)
-    assert texts(at.subheader)[0].startswith(f"{lagging // 1000}.{lagging % 1000:03d} xã chưa đạt 17.")
+    assert texts(at.subheader)[0].startswith(f"{vi(lagging)} xã chưa đạt 17.")
+    gained = int((analytics.compare_snapshots(before, now).changes["change"] == "gained").sum())
+    at = go(at, "compare")
+    no_exception(at)
+    assert metrics(at)["Lượt tiêu chí mới đạt"] == vi(gained)
 
 
 def test_lagging_communes_by_sub_indicator_gives_people_needed():
