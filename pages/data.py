@@ -11,7 +11,7 @@ def body(ctx: PageContext) -> None:
     lang, ds = ctx.lang, ctx.full
     if ds is not None:
         st.subheader(ctx.t("ui.data.report"))
-        st.caption(ctx.md("ui.data.read_summary", name=ds.source_name, communes=len(ds.communes),
+        st.caption(ctx.md("ui.data.read_summary", name=ds.source_name, communes=render.fmt_number(len(ds.communes), lang),
                          period=str(ds.period or render.MISSING), layout=ctx.t(f"ui.layout.{ds.layout or 'unknown'}"),
                          set=ds.criteria_set.name_en if lang == "en" else ds.criteria_set.name_vi))
         validation.report(ctx, ds)

@@ -150,6 +150,9 @@ def test_counts_read_with_a_thousands_mark_at_national_scale(tmp_path, monkeypat
     at = go(at, "compare")
     no_exception(at)
     assert metrics(at)["Lượt tiêu chí mới đạt"] == vi(gained)
+    at = go(at, "data")
+    no_exception(at)
+    assert any(f"{vi(len(now.communes))} xã" in c for c in texts(at.caption))
 
 
 def test_lagging_communes_by_sub_indicator_gives_people_needed():

@@ -19,7 +19,7 @@ from ntm_data import access
 from ntm_data.i18n import LANGUAGES, t
 from ntm_data.model import Dataset, ReadError
 from ui import auth, data, state
-from ui.render import md
+from ui.render import fmt_number, md
 
 log = logging.getLogger(__name__)
 
@@ -367,7 +367,7 @@ def _source_banner(ctx: PageContext) -> None:
         st.warning(ctx.md("ui.frame.sample_banner", name=ctx.source_name), icon=":material/science:")
     errors = len(ctx.full.errors) if ctx.full is not None else 0
     if errors and ctx.page != "data":
-        st.warning(ctx.t("ui.frame.has_errors", count=errors), icon=":material/warning:")
+        st.warning(ctx.t("ui.frame.has_errors", count=fmt_number(errors, ctx.lang)), icon=":material/warning:")
 
 
 def page(page_id: str) -> PageContext:

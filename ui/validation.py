@@ -28,7 +28,8 @@ def report(ctx: PageContext, ds: Dataset) -> None:
         shown = issues[issues["severity"].isin(severities or ["error", "warning"])]
         shown = shown[shown["sheet"].isin(sheets)] if sheets else shown
         shown = shown.assign(severity=shown["severity"].map(lambda s: ctx.t(f"ui.severity.{s}")))
-        st.caption(ctx.t("ui.data.issue_counts", errors=len(ds.errors), warnings=len(ds.warnings)))
+        st.caption(ctx.t("ui.data.issue_counts", errors=render.fmt_number(len(ds.errors), lang),
+                         warnings=render.fmt_number(len(ds.warnings), lang)))
         render.table(shown, lang, ["severity", "sheet", "cell", "message"], key="issues")
         if not ctx.is_sample and st.session_state.get(state.UPLOAD_BYTES) is not None:
             original = st.session_state[state.UPLOAD_BYTES]
