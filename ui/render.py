@@ -172,6 +172,7 @@ def number_styler(shown: pd.DataFrame, lang: str, label_columns: Iterable[str] =
     from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
     labels = set(label_columns)
+    gap_numbers = set(_gap_number_columns(shown, labels))
     formats: dict[Any, Any] = {}
     shown = shown.copy()
     for col in shown.columns:
@@ -185,13 +186,25 @@ def number_styler(shown: pd.DataFrame, lang: str, label_columns: Iterable[str] =
         if shown[col].isna().any():
             # Streamlit's grid draws an empty cell as a grey "None" whatever the Styler says, so a column
             # with gaps is sent as its display text; number texts are aligned so that they still sort by value.
-            if numeric and col not in labels:
-                shown[col] = _as_text(shown[col].astype(float), lambda u: _format_floats(u.astype(float), lang),
-                                      "," if lang == "vi" else ".")
+            if col in gap_numbers:
+                shown[col] = _number_text(shown[col], lang)
             else:
                 shown[col] = shown[col].map(formats[col]).astype(object)
             formats[col] = str
     return shown.style.format(formats, na_rep=MISSING)
+
+
+def _gap_number_columns(shown: pd.DataFrame, labels: set[Any]) -> list[Any]:
+    """The number columns with gaps (not label numbers such as years): number_styler sends them as text."""
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+    return [c for c in shown.columns if c not in labels and is_numeric_dtype(shown[c])
+            and not is_bool_dtype(shown[c]) and shown[c].isna().any()]
+
+
+def _number_text(column: pd.Series, lang: str) -> pd.Series:
+    """A number column as text in the UI language, aligned so that it still sorts by value; '—' for missing."""
+    return _as_text(column.astype(float), lambda u: _format_floats(u.astype(float), lang), "," if lang == "vi" else ".")
 
 
 STYLER_MAX_ROWS = 300  # above this a pandas Styler costs seconds (Streamlit renders each cell in Python)
@@ -259,8 +272,7 @@ def plain_frame(shown: pd.DataFrame, lang: str, label_columns: Iterable[str] = (
                 if col in labels:
                     out[col] = _as_text(series, lambda u: [str(int(v)) for v in u.tolist()])
                 else:
-                    out[col] = _as_text(pd.Series(values, index=series.index),
-                                        lambda u: _format_floats(u.astype(float), lang), "," if lang == "vi" else ".")
+                    out[col] = _number_text(pd.Series(values, index=series.index), lang)
                 config[col] = st.column_config.TextColumn(alignment="right")  # still reads as a number column
         elif gaps:
             out[col] = _as_text(series.astype(object), lambda u: [str(v) for v in u.tolist()])
@@ -273,13 +285,10 @@ def number_view(shown: pd.DataFrame, lang: str, label_columns: Iterable[str] = (
     """(data, column config) for st.dataframe with numbers in the UI language: a Styler for small tables
     (numbers keep their value, so every column sorts by value), plain text columns for large ones."""
     if len(shown) <= STYLER_MAX_ROWS:
-        from pandas.api.types import is_bool_dtype, is_numeric_dtype
-
         labels = set(label_columns)
         # Number columns with gaps go as aligned text (number_styler): right-aligned, the padding does not show.
-        texts = [c for c in shown.columns if c not in labels and is_numeric_dtype(shown[c])
-                 and not is_bool_dtype(shown[c]) and shown[c].isna().any()]
-        return number_styler(shown, lang, labels), {c: st.column_config.TextColumn(alignment="right") for c in texts}
+        right = {c: st.column_config.TextColumn(alignment="right") for c in _gap_number_columns(shown, labels)}
+        return number_styler(shown, lang, labels), right
     return plain_frame(shown, lang, label_columns)
 
 
