@@ -87,3 +87,12 @@ def test_ten_criteria_set_lists_its_most_lagging_criteria():
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(brief_pdf(ds10))).pages)
     assert "2.1. Tiêu chí 10" in text and "2.2. Tiêu chí 8" in text
     assert "Số xã đạt dưới 8 tiêu chí" in text
+
+
+def test_counts_carry_a_thousands_mark():
+    from test_exports_report import national_lagging
+
+    pdf = PdfReader(io.BytesIO(brief_pdf(national_lagging(), current_year=2024)))
+    words = "\n".join(page.extract_text() for page in pdf.pages)
+    assert "15 – Y tế: 1.200 xã chưa đạt" in words
+    assert "1.200 xã" in words and "1200 xã" not in words

@@ -210,3 +210,17 @@ def test_region_filter_is_stated_by_name(ds):
     cells = {row[0]: row[1] for row in wb["Tổng quan"].iter_rows(values_only=True) if row[0] is not None}
     assert cells["Bộ lọc"] == "Vùng: Trung du và miền núi phía Bắc"
     assert cells["Tổng số xã"] == 2  # Vân Nham and Hòa Lạc
+
+
+def national_lagging(communes: int = 1200) -> Dataset:
+    """`communes` communes in ten districts, every one missing criterion 15 (a national-scale count)."""
+    return make_dataset([{"name": f"Xã {i}", "district": f"Huyện {i % 10}", "not_met": ["15"]}
+                         for i in range(communes)], period=2024)
+
+
+def test_lagging_title_counts_with_a_thousands_mark():
+    ds = national_lagging()
+    for lang, count in (("vi", "1.200"), ("en", "1,200")):
+        wb = openpyxl.load_workbook(io.BytesIO(report_xlsx(ds, lang=lang, current_year=2024)))
+        title = wb[wb.sheetnames[[n.endswith("15") for n in wb.sheetnames].index(True)]]["A1"].value
+        assert title.endswith(f"({count} xã)" if lang == "vi" else f"({count} communes)"), title

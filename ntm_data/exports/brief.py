@@ -23,6 +23,7 @@ from ntm_data.exports.report import (
     timeline_frame,
 )
 from ntm_data.exports.styles import HEADER_COLOR, STATUS_COLORS, STATUS_ORDER, TITLE_COLOR, hex_to_rgb
+from ntm_data.exports.tables import count_text
 from ntm_data.model import Dataset
 from ntm_data.reader import area_name
 
@@ -189,12 +190,12 @@ def _kpi_boxes(pdf: BriefPDF, ctx: ReportContext) -> None:
     overdue = len(analytics.overdue_communes(ctx.ds, ctx.current_year))
     lang = ctx.lang
     boxes = [
-        (_int(p.communes, lang), ctx.t("export.kpi.communes")),
-        (f"{_int(p.at_standard, lang)} ({_pct(p.at_standard_share, lang)})", ctx.t("export.kpi.at_standard")),
+        (count_text(p.communes, lang), ctx.t("export.kpi.communes")),
+        (f"{count_text(p.at_standard, lang)} ({_pct(p.at_standard_share, lang)})", ctx.t("export.kpi.at_standard")),
         (_num(p.average_met, lang), ctx.t("export.kpi.average_met", total=p.criteria_total)),
-        (_int(p.under_floor, lang), ctx.t("export.kpi.under_floor", floor=p.floor)),
-        (_int(p.recognized, lang), ctx.t("export.kpi.recognized")),
-        (_int(overdue, lang), ctx.t("export.kpi.overdue", year=ctx.current_year)),
+        (count_text(p.under_floor, lang), ctx.t("export.kpi.under_floor", floor=p.floor)),
+        (count_text(p.recognized, lang), ctx.t("export.kpi.recognized")),
+        (count_text(overdue, lang), ctx.t("export.kpi.overdue", year=ctx.current_year)),
     ]
     gap = 3.0
     width = (pdf.content_width - gap * (len(boxes) - 1)) / len(boxes)
@@ -214,12 +215,6 @@ def _kpi_boxes(pdf: BriefPDF, ctx: ReportContext) -> None:
         pdf.set_font(FONT, "", 7.5)
         pdf.multi_cell(width - 3, 3.4, label, align="C")
     pdf.set_y(top + height + 3)
-
-
-def _int(value: int, lang: str) -> str:
-    """A count with thousands grouped: '3.000' in Vietnamese, '3,000' in English."""
-    text = f"{int(value):,}"
-    return text.replace(",", ".") if lang == "vi" else text
 
 
 def _pct(share: float, lang: str) -> str:
@@ -283,13 +278,13 @@ def _table(pdf: BriefPDF, header: Sequence[str], rows: Sequence[Sequence[object]
 def _lagging_criteria(pdf: BriefPDF, ctx: ReportContext) -> None:
     lag = analytics.lagging_criteria(ctx.ds)
     lag = lag[lag["not_met"] > 0]
-    _heading(pdf, ctx.t("export.brief.lagging_criteria", count=len(lag)))
+    _heading(pdf, ctx.t("export.brief.lagging_criteria", count=count_text(len(lag), ctx.lang)))
     if lag.empty:
         _note(pdf, ctx.t("export.brief.none_lagging"))
         return
     name_col = "name_en" if ctx.lang == "en" else "name_vi"
     rows = [
-        (f"TC{r.criterion}", getattr(r, name_col), _int(r.not_met, ctx.lang), _int(r.met, ctx.lang), _int(r.unknown, ctx.lang),
+        (f"TC{r.criterion}", getattr(r, name_col), count_text(r.not_met, ctx.lang), count_text(r.met, ctx.lang), count_text(r.unknown, ctx.lang),
          _pct(float(r.met_share), ctx.lang))
         for r in lag.head(MAX_ROWS).itertuples(index=False)
     ]
@@ -305,7 +300,7 @@ def _lagging_communes(pdf: BriefPDF, ctx: ReportContext, criterion: str, index: 
     rows = lagging_rows(ctx, criterion)
     count = rows["commune_id"].nunique()
     _heading(pdf, ctx.t("export.brief.lagging_communes", index=index, number=criterion,
-                        name=ctx.criterion_name(criterion), count=count), size=10.5)
+                        name=ctx.criterion_name(criterion), count=count_text(count, ctx.lang)), size=10.5)
     if rows.empty:
         _note(pdf, ctx.t("export.value.no_lagging"))
         return
@@ -318,7 +313,7 @@ def _lagging_communes(pdf: BriefPDF, ctx: ReportContext, criterion: str, index: 
         _table(pdf, header, body, (11, 60, 50, 35, 35), ("CENTER", "LEFT", "LEFT", "CENTER", "CENTER"),
                drop=_no_district(ctx))
         if count > MAX_ROWS:
-            _note(pdf, ctx.t("export.brief.more_rows", count=count - MAX_ROWS))
+            _note(pdf, ctx.t("export.brief.more_rows", count=count_text(count - MAX_ROWS, ctx.lang)))
         return
     numbers = rows["commune_id"].factorize()[0] + 1
     shown = rows[numbers <= MAX_ROWS]
@@ -338,7 +333,7 @@ def _lagging_communes(pdf: BriefPDF, ctx: ReportContext, criterion: str, index: 
     _table(pdf, header, body, (11, 36, 30, 80, 20, 20, 20, 30, 26),
            ("CENTER", "LEFT", "LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "CENTER"), drop=_no_district(ctx))
     if count > MAX_ROWS:
-        _note(pdf, ctx.t("export.brief.more_rows", count=count - MAX_ROWS))
+        _note(pdf, ctx.t("export.brief.more_rows", count=count_text(count - MAX_ROWS, ctx.lang)))
     if shown["threshold_unverified"].any():
         _note(pdf, ctx.t("export.brief.unverified_note"))
 
@@ -353,9 +348,9 @@ def _with_unit(value: object, unit: str, lang: str) -> str:
 def _people_text(people: object, households: object, ctx: ReportContext) -> str:
     parts = []
     if people is not None and not pd.isna(people):
-        parts.append(ctx.t("export.brief.people", count=_int(people, ctx.lang)))
+        parts.append(ctx.t("export.brief.people", count=count_text(people, ctx.lang)))
     if households is not None and not pd.isna(households):
-        parts.append(ctx.t("export.brief.households", count=_int(households, ctx.lang)))
+        parts.append(ctx.t("export.brief.households", count=count_text(households, ctx.lang)))
     return "; ".join(parts)
 
 
@@ -363,7 +358,7 @@ def _timeline(pdf: BriefPDF, ctx: ReportContext) -> None:
     frame = timeline_frame(ctx)
     missing = missing_criteria(ctx.ds)
     overdue = frame[frame["standing"] == "overdue"]
-    _heading(pdf, ctx.t("export.brief.overdue", year=ctx.current_year, count=len(overdue)))
+    _heading(pdf, ctx.t("export.brief.overdue", year=ctx.current_year, count=count_text(len(overdue), ctx.lang)))
     header = [ctx.t("export.col.no"), ctx.t("export.col.commune"), ctx.t("export.col.district"),
               ctx.t("export.col.target_year"), ctx.t("export.col.criteria_met", total=ctx.set_size),
               ctx.t("export.col.missing")]
@@ -377,9 +372,9 @@ def _timeline(pdf: BriefPDF, ctx: ReportContext) -> None:
                 for i, r in enumerate(overdue.head(MAX_ROWS).itertuples(index=False), start=1)]
         _table(pdf, header, rows, widths, aligns, drop=_no_district(ctx))
         if len(overdue) > MAX_ROWS:
-            _note(pdf, ctx.t("export.brief.more_rows", count=len(overdue) - MAX_ROWS))
+            _note(pdf, ctx.t("export.brief.more_rows", count=count_text(len(overdue) - MAX_ROWS, ctx.lang)))
     at_risk = frame[frame["standing"] == "at_risk"]
-    _heading(pdf, ctx.t("export.brief.at_risk", count=len(at_risk)))
+    _heading(pdf, ctx.t("export.brief.at_risk", count=count_text(len(at_risk), ctx.lang)))
     if not ctx.has_trend:
         _note(pdf, ctx.t("export.report.timeline_no_history"))
         return
@@ -393,7 +388,7 @@ def _timeline(pdf: BriefPDF, ctx: ReportContext) -> None:
     _table(pdf, header, rows, (11, 50, 40, 30, 30, 40, 40), ("CENTER", "LEFT", "LEFT", "CENTER", "CENTER",
                                                               "RIGHT", "CENTER"), drop=_no_district(ctx))
     if len(at_risk) > MAX_ROWS:
-        _note(pdf, ctx.t("export.brief.more_rows", count=len(at_risk) - MAX_ROWS))
+        _note(pdf, ctx.t("export.brief.more_rows", count=count_text(len(at_risk) - MAX_ROWS, ctx.lang)))
 
 
 def _no_district(ctx: ReportContext) -> tuple[int, ...]:

@@ -15,6 +15,7 @@ from ntm_data.exports.styles import STATUS_COLORS
 from ntm_data.exports.tables import (
     Formats,
     column_width,
+    count_text,
     make_formats,
     new_workbook,
     safe_sheet_name,
@@ -379,7 +380,8 @@ def _lagging_sheet(workbook, fmts: Formats, ctx: ReportContext, criterion: str, 
     ws = workbook.add_worksheet(safe_sheet_name(ctx.t("export.report.sheet_lagging", number=criterion), used))
     rows = lagging_rows(ctx, criterion)
     write_text(ws, 0, 0, ctx.t("export.report.lagging_title", number=criterion,
-                               name=ctx.criterion_name(criterion), count=rows["commune_id"].nunique()),
+                               name=ctx.criterion_name(criterion),
+                               count=count_text(rows["commune_id"].nunique(), ctx.lang)),
                fmts, fmts.title)
     frame = pd.DataFrame({
         ctx.t("export.col.no"): rows["commune_id"].factorize()[0] + 1,
