@@ -26,3 +26,10 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, **params: object) -> str:
         return text.format(**params) if params else text
     except (KeyError, IndexError, ValueError):
         return text
+
+
+def count_text(value: int, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A count with thousands grouped in the language's way: '3.000' in Vietnamese, '3,000' in English
+    (national sheets count thousands of communes)."""
+    text = f"{int(value):,}"
+    return text.replace(",", ".") if lang == "vi" else text

@@ -224,3 +224,11 @@ def test_lagging_title_counts_with_a_thousands_mark():
         wb = openpyxl.load_workbook(io.BytesIO(report_xlsx(ds, lang=lang, current_year=2024)))
         title = wb[wb.sheetnames[[n.endswith("15") for n in wb.sheetnames].index(True)]]["A1"].value
         assert title.endswith(f"({count} xã)" if lang == "vi" else f"({count} communes)"), title
+
+
+@pytest.mark.parametrize("value, lang, text", [(7, "vi", "7"), (1200, "vi", "1.200"), (1200, "en", "1,200"),
+                                               (10_000_000, "vi", "10.000.000")])
+def test_count_text(value, lang, text):
+    from ntm_data.i18n import count_text
+
+    assert count_text(value, lang) == text

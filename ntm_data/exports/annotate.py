@@ -142,7 +142,7 @@ def _summary(wb: Workbook, placed: list[Placed], lang: str, converted: bool) -> 
         title = f"{base[:27]} ({n})"
         n += 1
     ws = wb.create_sheet(title)
-    ws["A1"] = i18n.t("export.annotate.title", lang, count=len(placed))
+    ws["A1"] = i18n.t("export.annotate.title", lang, count=i18n.count_text(len(placed), lang))
     ws["A1"].font = Font(bold=True, size=13)
     ws["A2"] = i18n.t("export.annotate.converted" if converted else "export.annotate.help", lang)
     ws["A2"].font = Font(italic=True)

@@ -23,7 +23,7 @@ from ntm_data.exports.report import (
     timeline_frame,
 )
 from ntm_data.exports.styles import HEADER_COLOR, STATUS_COLORS, STATUS_ORDER, TITLE_COLOR, hex_to_rgb
-from ntm_data.exports.tables import count_text
+from ntm_data.i18n import count_text
 from ntm_data.model import Dataset
 from ntm_data.reader import area_name
 

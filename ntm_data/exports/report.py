@@ -15,7 +15,6 @@ from ntm_data.exports.styles import STATUS_COLORS
 from ntm_data.exports.tables import (
     Formats,
     column_width,
-    count_text,
     make_formats,
     new_workbook,
     safe_sheet_name,
@@ -23,6 +22,7 @@ from ntm_data.exports.tables import (
     write_table,
     write_text,
 )
+from ntm_data.i18n import count_text
 from ntm_data.model import Dataset, Status
 
 DISTRICT_KEYS = ("district", "districts")

@@ -100,13 +100,6 @@ def is_missing(value: Any) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
-def count_text(value: int, lang: str) -> str:
-    """A count with thousands grouped: '3.000' in Vietnamese, '3,000' in English (national sheets count
-    thousands of communes)."""
-    text = f"{int(value):,}"
-    return text.replace(",", ".") if lang == "vi" else text
-
-
 def display_text(value: Any) -> str:
     """Text shown for a non-numeric value: tuples become '15, 17', missing becomes ''."""
     if is_missing(value):
